@@ -1,0 +1,1 @@
+"""Contacts, mailing lists, import/export, de-duplication, suppression and segments."""

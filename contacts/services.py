@@ -1,0 +1,42 @@
+"""Finding and creating contacts."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact, normalise_email
+
+
+class InvalidEmail(ValueError):
+    """The address is not a valid email address."""
+
+
+def clean_email(address: str) -> str:
+    """The normalised address, or InvalidEmail saying why it is not one."""
+    try:
+        validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(f"{address!r} is not a valid email address: {exc}") from exc
+    return normalise_email(address)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'Françoise Bernon' → ('Françoise', 'Bernon'); a single word is a first name."""
+    first, _, last = name.strip().partition(" ")
+    return first, last.strip()
+
+
+def get_or_create_contact(session: Session, email: str, name: str = "", language: str = "fr") -> Contact:
+    """The contact of `email`, created when unknown; empty names are filled from `name`."""
+    address = clean_email(email)
+    contact = session.scalar(select(Contact).where(Contact.email == address))
+    first, last = split_name(name)
+    if contact is None:
+        contact = Contact(email=address, first_name=first, last_name=last, language=language)
+        session.add(contact)
+        session.flush()
+    elif name and not (contact.first_name or contact.last_name):
+        contact.first_name, contact.last_name = first, last
+    return contact

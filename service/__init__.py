@@ -1,0 +1,45 @@
+"""Convier: the invitation and registration workflow of professional events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from flask import Flask
+
+from service.config import Settings, load_settings
+
+
+def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
+    """The Flask application; `config` is Settings, or an environment mapping, or None for os.environ."""
+    from service import errors, extensions, formatting
+    from service.api.routes import api
+    from service.registrations.routes import public
+
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(settings.secret_keys_old),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # Token pages send no Referer (Referrer-Policy: no-referrer), so the CSRF check cannot
+        # require one; the CSRF token and the personal link authenticate the request.
+        WTF_CSRF_SSL_STRICT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.extensions["convier.settings"] = settings
+    extensions.init_database(app, settings)
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=extensions.select_locale)
+    app.register_blueprint(public)
+    app.register_blueprint(api)
+    extensions.csrf.exempt(api)
+    errors.init_app(app)
+    formatting.init_app(app)
+    return app

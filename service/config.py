@@ -1,0 +1,181 @@
+"""Settings read once from the environment (and an optional `.env`), validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAIL_BACKENDS = ("file", "sendgrid", "smtp")
+
+
+class ConfigError(Exception):
+    """One or more settings are invalid; `problems` names each variable and what is wrong."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one Convier process."""
+
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    secret_keys_old: tuple[str, ...]
+    base_url: str
+    timezone: str
+    mail_backend: str
+    sendgrid_api_key: str | None
+    sendgrid_api_host: str | None
+    smtp_url: str | None
+    mail_from: str
+    reply_domain: str | None
+    var_dir: Path
+    link_max_age_days: int
+    tick_seconds: float
+    debug: bool = False
+    # Test-only switches for the negative control of the concurrency tests.
+    capacity_guard: bool = True
+    race_delay_ms: float = 0.0
+
+    @property
+    def broker_url(self) -> str:
+        """The Celery broker: Redis when configured, else the embedded SQLite transport."""
+        if self.redis_url:
+            return self.redis_url
+        return f"sqla+sqlite:///{self.var_dir / 'broker.sqlite'}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone in which dates are shown."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def signing_keys(self) -> list[str]:
+        """Keys for itsdangerous, oldest first: the newest signs, all verify."""
+        return [*self.secret_keys_old, self.secret_key]
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _check_url(problems: list[str], name: str, value: str | None, schemes: tuple[str, ...]) -> None:
+    if value is None:
+        return
+    parts = urlsplit(value)
+    scheme = parts.scheme.split("+")[0]
+    if scheme not in schemes:
+        problems.append(f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}")
+    elif scheme not in ("sqlite",) and not parts.hostname:
+        problems.append(f"{name}: the URL {value!r} names no host")
+
+
+def _positive_number(problems: list[str], name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        number = -1
+    if number <= 0:
+        problems.append(f"{name}: expected a positive number, got {raw!r}")
+        return default
+    return number
+
+
+def _embedded_secret_key(var_dir: Path) -> str:
+    """The embedded default keeps a random key of its own under var/, made on first start."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings; raise ConfigError listing every bad value at once."""
+    if environ is None:
+        from dotenv import dotenv_values
+
+        environ = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
+    problems: list[str] = []
+    debug = _env(environ, "CONVIER_DEBUG") in ("1", "true", "yes")
+    var_dir = Path(_env(environ, "CONVIER_VAR_DIR") or "var").resolve()
+
+    database_url = _env(environ, "DATABASE_URL") or f"sqlite:///{var_dir / 'convier.sqlite'}"
+    _check_url(problems, "DATABASE_URL", database_url, ("sqlite", "postgresql"))
+    redis_url = _env(environ, "REDIS_URL")
+    _check_url(problems, "REDIS_URL", redis_url, ("redis", "rediss"))
+
+    secret_key = _env(environ, "SECRET_KEY")
+    if secret_key is None:
+        if _env(environ, "DATABASE_URL"):
+            problems.append("SECRET_KEY: required with DATABASE_URL (a long random string)")
+            secret_key = ""
+        else:
+            secret_key = _embedded_secret_key(var_dir)
+    elif len(secret_key) < 16:
+        problems.append("SECRET_KEY: too short, use at least 16 characters")
+    old_keys = tuple(k.strip() for k in (_env(environ, "SECRET_KEYS_OLD") or "").split(",") if k.strip())
+
+    base_url = (_env(environ, "BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    _check_url(problems, "BASE_URL", base_url, ("http", "https"))
+
+    timezone = _env(environ, "TIMEZONE") or "Europe/Paris"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"TIMEZONE: unknown time zone {timezone!r} (e.g. Europe/Paris)")
+
+    mail_backend = _env(environ, "MAIL_BACKEND") or "file"
+    if mail_backend not in MAIL_BACKENDS:
+        problems.append(f"MAIL_BACKEND: expected one of {', '.join(MAIL_BACKENDS)}, got {mail_backend!r}")
+    sendgrid_api_key = _env(environ, "SENDGRID_API_KEY")
+    if mail_backend == "sendgrid" and not sendgrid_api_key:
+        problems.append("SENDGRID_API_KEY: required when MAIL_BACKEND=sendgrid")
+    sendgrid_api_host = _env(environ, "SENDGRID_API_HOST")
+    _check_url(problems, "SENDGRID_API_HOST", sendgrid_api_host, ("http", "https"))
+    smtp_url = _env(environ, "SMTP_URL")
+    _check_url(problems, "SMTP_URL", smtp_url, ("smtp", "smtps"))
+    if mail_backend == "smtp" and not smtp_url:
+        problems.append("SMTP_URL: required when MAIL_BACKEND=smtp (e.g. smtp://user:pass@host:587)")
+
+    mail_from = _env(environ, "MAIL_FROM") or "Convier <convier@localhost>"
+    if "@" not in mail_from or any(c in mail_from for c in "\r\n"):
+        problems.append(f"MAIL_FROM: expected an address such as 'Le Labo <contact@example.org>', got {mail_from!r}")
+
+    max_age = _positive_number(problems, "LINK_MAX_AGE_DAYS", _env(environ, "LINK_MAX_AGE_DAYS"), 400)
+    tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
+
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        secret_keys_old=old_keys,
+        base_url=base_url,
+        timezone=timezone,
+        mail_backend=mail_backend,
+        sendgrid_api_key=sendgrid_api_key,
+        sendgrid_api_host=sendgrid_api_host,
+        smtp_url=smtp_url,
+        mail_from=mail_from,
+        reply_domain=_env(environ, "REPLY_DOMAIN"),
+        var_dir=var_dir,
+        link_max_age_days=int(max_age),
+        tick_seconds=tick,
+        debug=debug,
+        capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
+        race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
+    )

@@ -1,0 +1,135 @@
+"""Engine, sessions and transactions: one owner of each transaction, write transactions serialised
+on SQLite with BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model, with named constraints for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC; SQLite gives them back naive, this gives them back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class DatabaseBusy(Exception):
+    """The database stayed locked past the busy timeout; the caller should answer 503."""
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling would BEGIN late and DEFERRED; take it over so that
+    # write transactions start with BEGIN IMMEDIATE and never fail to upgrade their lock.
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode != "NONE":
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and explicit BEGIN."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+class Database:
+    """The engine and session factories of one process."""
+
+    def __init__(self, url: str, capacity_guard: bool = True, race_delay: float = 0.0, **engine_kwargs: Any):
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # Without the guard (a test-only negative control), SQLite writes autocommit statement by
+        # statement, as naive code does, instead of holding the write lock for the transaction.
+        begin = "IMMEDIATE" if capacity_guard else "NONE"
+        writer_bind = self.engine.execution_options(sqlite_begin=begin) if self.is_sqlite else self.engine
+        info = {"capacity_guard": capacity_guard, "race_delay": race_delay}
+        self._writer = sessionmaker(writer_bind, expire_on_commit=False, info=info)
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on any error."""
+        session = (self._writer if write else self._reader)()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if "database is locked" in str(exc.orig):
+                raise DatabaseBusy(str(exc.orig)) from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def read(self) -> Session:
+        """A session for reads only; the caller closes it."""
+        return self._reader()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (after a fork, or at exit)."""
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Events: date, venue, capacity, programme and registration questions."""

@@ -1,0 +1,166 @@
+"""Event, its programme (sessions and speakers) and the questions asked at registration."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, UTCDateTime, utcnow
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    """Enums are stored by value, as plain strings, so that the database stays readable."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class WaitlistPolicy(enum.StrEnum):
+    """What happens to the first waitlisted person when a seat frees up."""
+
+    CONFIRM = "confirm"  # confirmed at once
+    OFFER = "offer"  # offered the seat, held until a deadline
+    MANUAL = "manual"  # the organiser decides
+
+
+class SpeakerRole(enum.StrEnum):
+    """The part a speaker plays in a session."""
+
+    ANIMATION = "animation"
+    GRAND_TEMOIN = "grand_temoin"
+    INTERVENTION = "intervention"
+    TEMOIGNAGE = "temoignage"
+
+
+class QuestionKind(enum.StrEnum):
+    """How a registration question is answered."""
+
+    YES_NO = "yes_no"
+    TEXT = "text"
+    CHOICE = "choice"
+
+
+class Event(Base):
+    """An event people register for; `seats_held` and `waitlist_count` are kept by the
+    registration service under the event's lock."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("seats_held >= 0", name="seats_held_not_negative"),
+        CheckConstraint("waitlist_count >= 0", name="waitlist_count_not_negative"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    subtitle: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(String(300))
+    venue_address: Mapped[str] = mapped_column(String(500))
+    capacity: Mapped[int] = mapped_column(Integer)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlist_policy: Mapped[WaitlistPolicy] = mapped_column(
+        enum_column(WaitlistPolicy, "waitlist_policy"), default=WaitlistPolicy.OFFER
+    )
+    claim_window_hours: Mapped[int] = mapped_column(Integer, default=48)
+    organiser_name: Mapped[str] = mapped_column(String(300), default="")
+    organiser_email: Mapped[str] = mapped_column(String(320), default="")
+    organiser_phone: Mapped[str] = mapped_column(String(50), default="")
+    seats_held: Mapped[int] = mapped_column(Integer, default=0)
+    waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
+    waitlist_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sessions: Mapped[list[ProgrammeSession]] = relationship(
+        back_populates="event", order_by="ProgrammeSession.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="event", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def claim_window(self) -> timedelta:
+        """How long an offered seat is held for the person it is offered to."""
+        return timedelta(hours=self.claim_window_hours)
+
+    @property
+    def closes_at(self) -> datetime:
+        """When registration closes: the configured moment, else the start of the event."""
+        return self.registration_closes_at or self.starts_at
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether registrations are accepted at `now`."""
+        opens = self.registration_opens_at
+        return (opens is None or opens <= now) and now < self.closes_at
+
+    @property
+    def seats_free(self) -> int:
+        """Seats neither confirmed nor offered (never negative after a capacity cut)."""
+        return max(self.capacity - self.seats_held, 0)
+
+
+class ProgrammeSession(Base):
+    """A timed part of the programme."""
+
+    __tablename__ = "programme_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="session", order_by="Speaker.position", cascade="all, delete-orphan"
+    )
+
+
+class Speaker(Base):
+    """A person who speaks in a session, with their function and organisation."""
+
+    __tablename__ = "speaker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("programme_session.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    function: Mapped[str] = mapped_column(String(300), default="")
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    role: Mapped[SpeakerRole] = mapped_column(enum_column(SpeakerRole, "speaker_role"), default=SpeakerRole.INTERVENTION)
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="speakers")
+
+
+class Question(Base):
+    """A question asked at registration (lunch, the drink after…)."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(500))
+    label_en: Mapped[str] = mapped_column(String(500), default="")
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind, "question_kind"))
+    choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship(back_populates="questions")

@@ -1,0 +1,154 @@
+"""The shape of an event as organisers write it (YAML or JSON), checked field by field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
+
+from service.events.models import QuestionKind, SpeakerRole, WaitlistPolicy
+
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})\s*[h:]\s*(\d{2})?\s*$")
+
+
+def parse_clock(value: Any) -> time:
+    """'14h30', '14:30', '14h' → time(14, 30); YAML 1.1 reads an unquoted 14:30 as 870 minutes."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
+    match = TIME_PATTERN.match(str(value))
+    if not match:
+        raise ValueError(f"expected a time such as '14:30' or '14h30', got {value!r}")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"no such time: {value!r}")
+    return time(hour, minute)
+
+
+Clock = Annotated[time, Field(description="Local time, '14:30' or '14h30'")]
+Text = Annotated[str, Field(max_length=300)]
+
+
+class Strict(BaseModel):
+    """Refuses unknown fields, so that a typo is reported rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SpeakerIn(Strict):
+    """A speaker of a programme session."""
+
+    name: Text = Field(min_length=1)
+    function: Text = ""
+    organisation: Text = ""
+    role: SpeakerRole = SpeakerRole.INTERVENTION
+
+
+class SessionIn(Strict):
+    """A timed part of the programme; times are local, on the event's day."""
+
+    starts: Clock
+    ends: Clock | None = None
+    title: str = Field(min_length=1, max_length=500)
+    description: str = ""
+    speakers: list[SpeakerIn] = []
+
+    _clocks = field_validator("starts", "ends", mode="before")(
+        lambda cls, v: None if v is None else parse_clock(v)  # noqa: ARG005
+    )
+
+
+class QuestionIn(Strict):
+    """A question asked at registration."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    label: str = Field(min_length=1, max_length=500)
+    label_en: str = ""
+    kind: QuestionKind = QuestionKind.YES_NO
+    choices: list[str] = []
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _choices_fit_kind(self) -> QuestionIn:
+        if self.kind is QuestionKind.CHOICE and len(self.choices) < 2:
+            raise ValueError("a 'choice' question needs at least two choices")
+        return self
+
+
+class VenueIn(Strict):
+    """Where the event takes place."""
+
+    name: Text = Field(min_length=1)
+    address: str = Field(min_length=1, max_length=500)
+
+
+class OrganiserIn(Strict):
+    """Who invitees can contact."""
+
+    name: Text = ""
+    email: EmailStr | None = None
+    phone: str = Field("", max_length=50)
+
+
+class RegistrationIn(Strict):
+    """The registration window and what the waitlist does when a seat frees up."""
+
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    waitlist_policy: WaitlistPolicy = WaitlistPolicy.OFFER
+    claim_window_hours: int = Field(48, ge=1, le=24 * 30)
+
+
+class EventIn(Strict):
+    """An event as an organiser describes it; naive dates and times are in the event's time zone."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,119}$")
+    title: str = Field(min_length=1, max_length=300)
+    subtitle: Text = ""
+    description: str = ""
+    date: date
+    starts: Clock
+    ends: Clock
+    venue: VenueIn
+    capacity: int = Field(ge=0, le=1_000_000)
+    registration: RegistrationIn = RegistrationIn()
+    organiser: OrganiserIn = OrganiserIn()
+    programme: list[SessionIn] = []
+    questions: list[QuestionIn] = []
+
+    _clocks = field_validator("starts", "ends", mode="before")(lambda cls, v: parse_clock(v))  # noqa: ARG005
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EventIn:
+        if self.ends <= self.starts:
+            raise ValueError("ends: the event must end after it starts")
+        keys = [q.key for q in self.questions]
+        if len(keys) != len(set(keys)):
+            raise ValueError("questions: each key must be unique")
+        window = self.registration
+        if window.opens_at and window.closes_at and window.closes_at <= window.opens_at:
+            raise ValueError("registration.closes_at: must come after registration.opens_at")
+        return self
+
+    def at(self, clock: time, tz: Any) -> datetime:
+        """The aware instant of a local time on the event's day."""
+        return datetime.combine(self.date, clock, tzinfo=tz)
+
+    def end_of(self, session: SessionIn, tz: Any) -> datetime | None:
+        """The end of a session, or None when the programme leaves it open."""
+        if session.ends is None:
+            return None
+        end = self.at(session.ends, tz)
+        return end if end > self.at(session.starts, tz) else end + timedelta(days=1)
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per problem, naming the field by its path: `programme.2.starts: …`."""
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "(document)"
+        lines.append(f"{path}: {item['msg']}")
+    return lines

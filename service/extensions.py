@@ -1,0 +1,46 @@
+"""Extensions of the Flask app, each with its init_app."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import Babel
+from flask_wtf import CSRFProtect
+
+from service.config import Settings
+from service.db import Database
+
+LANGUAGES = ("fr", "en")
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def select_locale() -> str:
+    """`?lang=` first, then the browser's Accept-Language; French when nothing matches."""
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
+
+
+def init_database(app: Flask, settings: Settings) -> Database:
+    """Create the Database of this app, honouring the test-only capacity guard switch."""
+    database = Database(
+        settings.database_url,
+        capacity_guard=settings.capacity_guard,
+        race_delay=settings.race_delay_ms / 1000,
+    )
+    app.extensions["convier.db"] = database
+    return database
+
+
+def get_db() -> Database:
+    """The Database of the current app."""
+    database: Database = current_app.extensions["convier.db"]
+    return database
+
+
+def get_settings() -> Settings:
+    """The Settings of the current app."""
+    settings: Settings = current_app.extensions["convier.settings"]
+    return settings

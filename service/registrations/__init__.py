@@ -1,0 +1,1 @@
+"""Invitations, registrations, the waitlist and the public registration pages."""

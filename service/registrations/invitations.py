@@ -1,0 +1,64 @@
+"""Invitations and their personal links."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from contacts.services import get_or_create_contact
+from service.config import Settings
+from service.events.models import Event
+from service.registrations.models import Invitation
+from service.security import LinkClaim, LinkProblem, Purpose, make_token, new_public_id, read_token
+
+
+class UnknownEvent(LookupError):
+    """No event has this id."""
+
+
+def invite(session: Session, event_id: int, email: str, name: str = "", language: str = "fr") -> Invitation:
+    """The invitation of this address to the event, created once whatever the number of calls."""
+    if session.get(Event, event_id) is None:
+        raise UnknownEvent(f"event: no event with id {event_id}")
+    contact = get_or_create_contact(session, email, name, language)
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.event_id == event_id, Invitation.contact_id == contact.id)
+    )
+    if invitation is None:
+        invitation = Invitation(event_id=event_id, contact_id=contact.id, public_id=new_public_id(), token_version=1)
+        session.add(invitation)
+        session.flush()
+    return invitation
+
+
+def invitation_token(settings: Settings, invitation: Invitation) -> str:
+    """The signed token of the invitation's personal link."""
+    return make_token(settings.signing_keys, Purpose.INVITATION, invitation.public_id, invitation.token_version)
+
+
+def invitation_link(settings: Settings, invitation: Invitation) -> str:
+    """The personal "S'inscrire" link of an invitation."""
+    return f"{settings.base_url}/r/{invitation_token(settings, invitation)}"
+
+
+def find_invitation(session: Session, settings: Settings, token: str) -> Invitation | LinkProblem:
+    """The invitation a link points to, or why the link is refused (forged and unknown alike)."""
+    claim = read_token(
+        settings.signing_keys, Purpose.INVITATION, token, settings.link_max_age_days * 24 * 3600
+    )
+    if not isinstance(claim, LinkClaim):
+        return claim
+    invitation = session.scalar(
+        select(Invitation)
+        .where(Invitation.public_id == claim.public_id)
+        .options(joinedload(Invitation.contact), joinedload(Invitation.event))
+    )
+    if invitation is None or invitation.token_version != claim.version:
+        return LinkProblem.INVALID
+    return invitation
+
+
+def revoke_link(session: Session, invitation: Invitation) -> None:
+    """Make every link issued so far for this invitation invalid."""
+    invitation.token_version += 1
+    session.flush()

@@ -1,0 +1,99 @@
+"""Invitation (one per event and contact) and Registration (its answer and seat)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contacts.models import Contact
+from service.db import Base, UTCDateTime, utcnow
+from service.events.models import Event, enum_column
+
+
+class RegistrationStatus(enum.StrEnum):
+    """Where a registration stands."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+
+    @property
+    def holds_seat(self) -> bool:
+        """Confirmed, offered and attended people each hold one seat."""
+        return self in SEAT_HOLDING
+
+    @property
+    def is_active(self) -> bool:
+        """Holding a seat or waiting for one."""
+        return self in SEAT_HOLDING or self is RegistrationStatus.WAITLISTED
+
+
+SEAT_HOLDING = frozenset(
+    {RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED, RegistrationStatus.ATTENDED}
+)
+
+
+class Invitation(Base):
+    """A contact invited to an event; `public_id` goes into the signed link, never the row id."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("event_id", "contact_id", name="uq_invitation_event_contact"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    contact: Mapped[Contact] = relationship()
+    registration: Mapped[Registration | None] = relationship(back_populates="invitation", uselist=False)
+
+
+class Registration(Base):
+    """The answer to an invitation: a seat, a place in the waitlist, or a no."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        # One person, one registration; the waitlist order is unique within an event.
+        UniqueConstraint("invitation_id", name="uq_registration_invitation"),
+        Index("ix_registration_event_status", "event_id", "status"),
+        Index(
+            "uq_registration_event_waitlist_position",
+            "event_id",
+            "waitlist_position",
+            unique=True,
+            sqlite_where=text("status = 'waitlisted'"),
+            postgresql_where=text("status = 'waitlisted'"),
+        ),
+        Index("ix_registration_offer_expires_at", "offer_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus, "registration_status"))
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    end_reason: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="registration")
+    event: Mapped[Event] = relationship()

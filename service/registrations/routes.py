@@ -1,0 +1,180 @@
+"""Public pages of the personal link: GET shows, POST acts (CSRF token plus the link's token)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session, object_session
+from werkzeug.wrappers import Response as BaseResponse
+
+from service.db import utcnow
+from service.events.models import Event
+from service.extensions import get_db, get_settings
+from service.registrations import services
+from service.registrations.calendar import event_calendar
+from service.registrations.errors import InvalidAnswers, NotAllowed, OfferExpired, RegistrationClosed
+from service.registrations.invitations import find_invitation
+from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.queries import waitlist_rank
+from service.security import LinkProblem
+
+public = Blueprint("public", __name__)
+
+Action = Callable[[Session, Invitation, datetime], Registration]
+
+
+@public.after_request
+def _token_page_headers(response: Response) -> Response:
+    # The token in the URL is the person's credential: never leak it, never cache the page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _lang() -> dict[str, str]:
+    lang = request.args.get("lang")
+    return {"lang": lang} if lang in ("fr", "en") else {}
+
+
+def _link_refused(problem: LinkProblem) -> tuple[str, int]:
+    if problem is LinkProblem.EXPIRED:
+        return render_template("public/link_expired.html"), 410
+    return render_template("public/link_invalid.html"), 404
+
+
+def _page(
+    invitation: Invitation,
+    registration: Registration | None,
+    token: str,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    notice: str | None = None,
+) -> str:
+    event: Event = invitation.event
+    session = object_session(invitation)
+    now = utcnow()
+    offer_expired = bool(
+        registration is not None
+        and registration.status is RegistrationStatus.OFFERED
+        and registration.offer_expires_at is not None
+        and registration.offer_expires_at <= now
+    )
+    return render_template(
+        "public/invitation.html",
+        waitlist_rank=waitlist_rank(session, registration) if session and registration else None,
+        event=event,
+        invitation=invitation,
+        contact=invitation.contact,
+        registration=registration,
+        status=registration.status.value if registration else None,
+        is_open=event.is_open(now),
+        has_ended=event.ends_at <= now,
+        offer_expired=offer_expired,
+        token=token,
+        errors=errors or {},
+        form=form or {},
+        notice=notice,
+        lang_args=_lang(),
+    )
+
+
+@public.get("/r/<token>")
+def show(token: str) -> tuple[str, int] | str:
+    """The event, the person's state and the buttons that apply to it; changes nothing."""
+    with get_db().transaction(write=False) as session:
+        invitation = find_invitation(session, get_settings(), token)
+        if isinstance(invitation, LinkProblem):
+            return _link_refused(invitation)
+        return _page(invitation, invitation.registration, token)
+
+
+@public.get("/r/<token>/event.ics")
+def calendar(token: str) -> tuple[str, int] | Response:
+    """The event as an iCalendar file, for the person's calendar."""
+    with get_db().transaction(write=False) as session:
+        invitation = find_invitation(session, get_settings(), token)
+        if isinstance(invitation, LinkProblem):
+            return _link_refused(invitation)
+        body = event_calendar(invitation.event, get_settings())
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="invitation.ics"'
+    return response
+
+
+def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
+    settings = get_settings()
+    with get_db().transaction() as session:
+        invitation = find_invitation(session, settings, token)
+        if isinstance(invitation, LinkProblem):
+            return _link_refused(invitation)
+        try:
+            action(session, invitation, utcnow())
+        except InvalidAnswers as exc:
+            session.rollback()
+            return _page(invitation, invitation.registration, token, errors=exc.errors, form=request.form.to_dict()), 422
+        except RegistrationClosed:
+            session.rollback()
+            return _page(invitation, invitation.registration, token, notice="closed"), 409
+        except OfferExpired:
+            session.rollback()
+            return _page(invitation, invitation.registration, token, notice="offer_expired"), 409
+        except NotAllowed:
+            session.rollback()
+    return redirect(url_for("public.show", token=token, **_lang()), code=303)
+
+
+def _register(session: Session, invitation: Invitation, now: datetime) -> Registration:
+    form = request.form
+    contact = invitation.contact
+    for field in ("first_name", "last_name", "organisation"):
+        value = form.get(field, "").strip()[:200]
+        if value and value != getattr(contact, field):
+            setattr(contact, field, value)
+    answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
+    return services.register(session, invitation, answers, now)
+
+
+@public.post("/r/<token>/register")
+def register(token: str) -> BaseResponse | tuple[str, int]:
+    """Register: a seat when one is free and nobody waits, else the waitlist."""
+    return _act(token, _register)
+
+
+@public.post("/r/<token>/decline")
+def decline(token: str) -> BaseResponse | tuple[str, int]:
+    """"Je ne pourrai pas venir"."""
+    return _act(token, services.decline)
+
+
+@public.post("/r/<token>/cancel")
+def cancel(token: str) -> BaseResponse | tuple[str, int]:
+    """Cancel a seat or leave the waitlist."""
+    return _act(token, services.cancel)
+
+
+@public.post("/r/<token>/accept")
+def accept(token: str) -> BaseResponse | tuple[str, int]:
+    """Take the seat offered."""
+    return _act(token, services.accept_offer)
+
+
+@public.post("/r/<token>/release")
+def release(token: str) -> BaseResponse | tuple[str, int]:
+    """Give the offered seat to the next person."""
+    return _act(token, services.release_offer)
+
+
+@public.get("/")
+def home() -> str:
+    """A short page saying what this service is."""
+    return render_template("public/home.html")
+
+
+@public.get("/healthz")
+def health() -> dict[str, str]:
+    """Liveness probe for the load balancer."""
+    return {"status": "ok"}

@@ -1,0 +1,263 @@
+"""The registration service: every change to seats and the waitlist of an event happens here,
+under the event's lock, and keeps the event's counters (`seats_held`, `waitlist_count`) exact.
+
+The lock is the event row: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite the write transaction
+itself (`BEGIN IMMEDIATE`) already excludes every other writer. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.db import utcnow
+from service.events.models import Event, WaitlistPolicy
+from service.registrations.answers import clean_answers
+from service.registrations.errors import NotAllowed, OfferExpired, RegistrationClosed
+from service.registrations.models import Invitation, Registration, RegistrationStatus
+
+Status = RegistrationStatus
+
+
+def lock_event(session: Session, event_id: int) -> Event:
+    """The event, re-read under its lock; every seat decision is made after this call."""
+    stmt = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if session.info.get("capacity_guard", True):
+        stmt = stmt.with_for_update()
+    event = session.execute(stmt).scalar_one()
+    # Test-only: widens the window between reading the counters and writing them back, so that
+    # the unguarded negative control reliably shows the race it exists to show.
+    delay = session.info.get("race_delay", 0.0)
+    if delay:
+        time.sleep(delay)
+    return event
+
+
+def _current(session: Session, invitation_id: int) -> Registration | None:
+    stmt = (
+        select(Registration)
+        .where(Registration.invitation_id == invitation_id)
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(stmt)
+
+
+def _hold_seat(event: Event, registration: Registration, status: Status, now: datetime) -> None:
+    event.seats_held += 1
+    registration.status = status
+    registration.waitlist_position = None
+    if status is Status.OFFERED:
+        registration.offered_at = now
+        registration.offer_expires_at = now + event.claim_window
+    else:
+        registration.confirmed_at = now
+        registration.offer_expires_at = None
+
+
+def _join_waitlist(event: Event, registration: Registration, now: datetime) -> None:
+    event.waitlist_seq += 1
+    event.waitlist_count += 1
+    registration.status = Status.WAITLISTED
+    registration.waitlist_position = event.waitlist_seq
+    registration.waitlisted_at = now
+
+
+def _leave(event: Event, registration: Registration, status: Status, reason: str, now: datetime) -> None:
+    """Ends an active registration, giving back its seat or its waitlist place."""
+    if registration.status.holds_seat:
+        event.seats_held -= 1
+    elif registration.status is Status.WAITLISTED:
+        event.waitlist_count -= 1
+    registration.status = status
+    registration.end_reason = reason
+    registration.offer_expires_at = None
+    if status is Status.DECLINED:
+        registration.declined_at = now
+    else:
+        registration.cancelled_at = now
+
+
+def register(
+    session: Session, invitation: Invitation, answers: Mapping[str, Any], now: datetime | None = None
+) -> Registration:
+    """Confirm the invitee, or put them on the waitlist; asking again returns the same registration."""
+    now = now or utcnow()
+    event = lock_event(session, invitation.event_id)
+    registration = _current(session, invitation.id)
+    if registration is not None and registration.status.is_active:
+        return registration
+    if not event.is_open(now):
+        raise RegistrationClosed(event.title)
+    cleaned = clean_answers(event, answers)
+    if registration is None:
+        registration = Registration(invitation_id=invitation.id, event_id=event.id)
+        session.add(registration)
+    registration.answers = cleaned
+    registration.end_reason = ""
+    # People already waiting are served before newcomers, even when a seat is free.
+    if event.waitlist_count == 0 and event.seats_held < event.capacity:
+        _hold_seat(event, registration, Status.CONFIRMED, now)
+    else:
+        _join_waitlist(event, registration, now)
+    invitation.responded_at = invitation.responded_at or now
+    session.flush()
+    return registration
+
+
+def decline(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+    """Record that the invitee will not come; a held seat or waitlist place is given back."""
+    now = now or utcnow()
+    event = lock_event(session, invitation.event_id)
+    registration = _current(session, invitation.id)
+    if registration is None:
+        registration = Registration(invitation_id=invitation.id, event_id=event.id, answers={})
+        registration.status = Status.DECLINED
+        registration.declined_at = now
+        session.add(registration)
+    elif registration.status.is_active:
+        _release(session, event, registration, Status.CANCELLED, "declined", now)
+    invitation.responded_at = invitation.responded_at or now
+    session.flush()
+    return registration
+
+
+def cancel(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+    """Cancel a seat or leave the waitlist; a freed seat goes to the first person waiting."""
+    now = now or utcnow()
+    event = lock_event(session, invitation.event_id)
+    registration = _current(session, invitation.id)
+    if registration is None or not registration.status.is_active:
+        raise NotAllowed("nothing to cancel")
+    if registration.status is Status.ATTENDED:
+        raise NotAllowed("attendance already recorded")
+    _release(session, event, registration, Status.CANCELLED, "cancelled", now)
+    session.flush()
+    return registration
+
+
+def accept_offer(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+    """Take an offered seat before its deadline."""
+    now = now or utcnow()
+    lock_event(session, invitation.event_id)
+    registration = _current(session, invitation.id)
+    if registration is None or registration.status is not Status.OFFERED:
+        if registration is not None and registration.status is Status.CONFIRMED:
+            return registration
+        raise NotAllowed("no seat is offered")
+    assert registration.offer_expires_at is not None
+    if now >= registration.offer_expires_at:
+        raise OfferExpired(registration.offer_expires_at.isoformat())
+    registration.status = Status.CONFIRMED
+    registration.confirmed_at = now
+    registration.offer_expires_at = None
+    session.flush()
+    return registration
+
+
+def release_offer(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+    """Turn down an offered seat; it passes to the next person waiting."""
+    now = now or utcnow()
+    event = lock_event(session, invitation.event_id)
+    registration = _current(session, invitation.id)
+    if registration is None or registration.status is not Status.OFFERED:
+        raise NotAllowed("no seat is offered")
+    _release(session, event, registration, Status.CANCELLED, "offer_released", now)
+    session.flush()
+    return registration
+
+
+def _release(
+    session: Session, event: Event, registration: Registration, status: Status, reason: str, now: datetime
+) -> None:
+    freed = registration.status.holds_seat
+    _leave(event, registration, status, reason, now)
+    if freed:
+        session.flush()
+        _fill_free_seats(session, event, now)
+
+
+def _fill_free_seats(session: Session, event: Event, now: datetime, manual: bool = False) -> list[Registration]:
+    """Give free seats to the waitlist in order: confirmed or offered, as the event's policy says."""
+    if event.waitlist_policy is WaitlistPolicy.MANUAL and not manual:
+        return []
+    free = min(event.capacity - event.seats_held, event.waitlist_count)
+    if free <= 0:
+        return []
+    waiting = session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == Status.WAITLISTED)
+        .order_by(Registration.waitlist_position)
+        .limit(free)
+        .execution_options(populate_existing=True)
+    ).all()
+    seat = Status.OFFERED if event.waitlist_policy is WaitlistPolicy.OFFER else Status.CONFIRMED
+    for registration in waiting:
+        event.waitlist_count -= 1
+        _hold_seat(event, registration, seat, now)
+    session.flush()
+    return list(waiting)
+
+
+def promote(session: Session, event_id: int, now: datetime | None = None) -> list[Registration]:
+    """The organiser gives free seats to the first people waiting (any waitlist policy)."""
+    event = lock_event(session, event_id)
+    return _fill_free_seats(session, event, now or utcnow(), manual=True)
+
+
+def set_capacity(session: Session, event_id: int, capacity: int, now: datetime | None = None) -> Event:
+    """Change the capacity: more seats go to the waitlist; fewer never remove anyone confirmed."""
+    if capacity < 0:
+        raise ValueError("capacity must be zero or more")
+    event = lock_event(session, event_id)
+    event.capacity = capacity
+    session.flush()
+    _fill_free_seats(session, event, now or utcnow())
+    return event
+
+
+def expire_offers(session: Session, event_id: int, now: datetime | None = None) -> list[Registration]:
+    """End the offers of one event whose deadline has passed and pass their seats on, once."""
+    now = now or utcnow()
+    event = lock_event(session, event_id)
+    expired = session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == Status.OFFERED,
+            Registration.offer_expires_at <= now,
+        )
+        .execution_options(populate_existing=True)
+    ).all()
+    for registration in expired:
+        _leave(event, registration, Status.CANCELLED, "offer_expired", now)
+    if expired:
+        session.flush()
+        _fill_free_seats(session, event, now)
+    return list(expired)
+
+
+def events_with_expired_offers(session: Session, now: datetime | None = None) -> list[int]:
+    """Ids of the events holding at least one offer past its deadline."""
+    stmt = (
+        select(Registration.event_id)
+        .where(Registration.status == Status.OFFERED, Registration.offer_expires_at <= (now or utcnow()))
+        .distinct()
+    )
+    return list(session.scalars(stmt))
+
+
+def mark_attended(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+    """Record that a confirmed person came."""
+    lock_event(session, invitation.event_id)
+    registration = _current(session, invitation.id)
+    if registration is None or registration.status not in (Status.CONFIRMED, Status.ATTENDED):
+        raise NotAllowed("only a confirmed person can be marked as present")
+    registration.status = Status.ATTENDED
+    registration.attended_at = registration.attended_at or now or utcnow()
+    session.flush()
+    return registration

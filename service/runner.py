@@ -1,0 +1,59 @@
+"""Starting the web server, the worker and beat, alone or together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from types import FrameType
+
+
+def gunicorn_args(bind: str, workers: int, threads: int) -> list[str]:
+    """The gunicorn command line of the web application."""
+    return [
+        sys.executable, "-m", "gunicorn", "service.wsgi:app",
+        "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread", "--access-logfile", "-",
+        # Personal links carry their token in the path: log the route, never the token.
+        "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+    ]  # fmt: skip
+
+
+def worker_args(concurrency: int, beat: bool) -> list[str]:
+    """The celery command line of a worker (and beat)."""
+    args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    return [*args, "--beat"] if beat else args
+
+
+def run_gunicorn(bind: str, workers: int, threads: int) -> None:
+    """Replace this process with gunicorn."""
+    args = gunicorn_args(bind, workers, threads)
+    os.execv(args[0], args)  # noqa: S606 - our own interpreter and arguments
+
+
+def run_worker(concurrency: int, beat: bool) -> None:
+    """Replace this process with a Celery worker."""
+    args = worker_args(concurrency, beat)
+    os.execv(args[0], args)  # noqa: S606 - our own interpreter and arguments
+
+
+def run_all(bind: str) -> None:
+    """Run web and worker+beat as children until one stops or Ctrl-C."""
+    children = [
+        subprocess.Popen(gunicorn_args(bind, 2, 8)),  # noqa: S603 - our own command lines
+        subprocess.Popen(worker_args(2, beat=True)),  # noqa: S603
+    ]
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(f"Convier is running on http://{bind}/ — Ctrl-C to stop", flush=True)  # noqa: T201
+    os.wait()
+    stop(signal.SIGTERM, None)
+    for child in children:
+        child.wait()

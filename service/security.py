@@ -1,0 +1,68 @@
+"""Signed, purpose-bound links: a token carries an invitation's public id and version, signed with
+the newest key and verified with every listed key."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+class Purpose(enum.StrEnum):
+    """What a link may be used for; a token signed for one purpose is refused for another."""
+
+    INVITATION = "invitation"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class LinkProblem(enum.StrEnum):
+    """Why a link was refused; forged and unknown links get the same answer."""
+
+    INVALID = "invalid"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a verified token says: the public id of its subject and the version it was made for."""
+
+    public_id: str
+    version: int
+
+
+def new_public_id() -> str:
+    """An opaque, unguessable identifier for links."""
+    return secrets.token_urlsafe(12)
+
+
+def hash_secret(value: str) -> str:
+    """The stored form of a bearer secret."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@lru_cache(maxsize=32)
+def _serializer(keys: tuple[str, ...], purpose: Purpose) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(list(keys), salt=f"convier.{purpose.value}")
+
+
+def make_token(keys: list[str], purpose: Purpose, public_id: str, version: int = 1) -> str:
+    """A URL-safe token for `purpose`, signed with the newest of `keys`."""
+    return _serializer(tuple(keys), purpose).dumps([public_id, version])
+
+
+def read_token(keys: list[str], purpose: Purpose, token: str, max_age_seconds: int) -> LinkClaim | LinkProblem:
+    """The claim of a token, or why it is refused."""
+    try:
+        payload = _serializer(tuple(keys), purpose).loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        return LinkProblem.EXPIRED
+    except BadSignature:
+        return LinkProblem.INVALID
+    match payload:
+        case [str(public_id), int(version)]:
+            return LinkClaim(public_id, version)
+    return LinkProblem.INVALID

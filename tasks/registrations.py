@@ -1,0 +1,29 @@
+"""Registration tasks: the beat tick that ends expired seat offers and passes the seats on."""
+
+from __future__ import annotations
+
+import logging
+
+from service.db import DatabaseBusy
+from service.registrations import services
+from tasks.app import celery, database
+
+log = logging.getLogger(__name__)
+
+
+@celery.task(name="convier.tick", ignore_result=True)
+def tick() -> int:
+    """Do the work that has come due: for now, expire seat offers past their deadline."""
+    db = database()
+    with db.transaction(write=False) as session:
+        event_ids = services.events_with_expired_offers(session)
+    expired = 0
+    for event_id in event_ids:
+        try:
+            with db.transaction() as session:
+                expired += len(services.expire_offers(session, event_id))
+        except DatabaseBusy:
+            log.warning("event %s busy; its offers expire at the next tick", event_id)
+    if expired:
+        log.info("expired %d seat offers", expired)
+    return expired
