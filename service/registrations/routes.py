@@ -22,7 +22,7 @@ from service.security import LinkProblem
 
 public = Blueprint("public", __name__)
 
-Action = Callable[[Session, Invitation, datetime], Registration]
+Action = Callable[[Session, Invitation, datetime | None], Registration]
 
 
 @public.after_request
@@ -112,7 +112,7 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
         if isinstance(invitation, LinkProblem):
             return _link_refused(invitation)
         try:
-            action(session, invitation, utcnow())
+            action(session, invitation, None)
         except InvalidAnswers as exc:
             session.rollback()
             return _page(invitation, invitation.registration, token, errors=exc.errors, form=request.form.to_dict()), 422
@@ -127,7 +127,7 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
     return redirect(url_for("public.show", token=token, **_lang()), code=303)
 
 
-def _register(session: Session, invitation: Invitation, now: datetime) -> Registration:
+def _register(session: Session, invitation: Invitation, now: datetime | None) -> Registration:
     form = request.form
     contact = invitation.contact
     for field in ("first_name", "last_name", "organisation"):

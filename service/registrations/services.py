@@ -3,6 +3,7 @@ under the event's lock, and keeps the event's counters (`seats_held`, `waitlist_
 
 The lock is the event row: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite the write transaction
 itself (`BEGIN IMMEDIATE`) already excludes every other writer. The caller owns the transaction.
+Timestamps are taken after the lock, so that they follow the order in which seats are decided.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ def register(
     session: Session, invitation: Invitation, answers: Mapping[str, Any], now: datetime | None = None
 ) -> Registration:
     """Confirm the invitee, or put them on the waitlist; asking again returns the same registration."""
-    now = now or utcnow()
     event = lock_event(session, invitation.event_id)
+    now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is not None and registration.status.is_active:
         return registration
@@ -111,8 +112,8 @@ def register(
 
 def decline(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
     """Record that the invitee will not come; a held seat or waitlist place is given back."""
-    now = now or utcnow()
     event = lock_event(session, invitation.event_id)
+    now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is None:
         registration = Registration(invitation_id=invitation.id, event_id=event.id, answers={})
@@ -128,8 +129,8 @@ def decline(session: Session, invitation: Invitation, now: datetime | None = Non
 
 def cancel(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
     """Cancel a seat or leave the waitlist; a freed seat goes to the first person waiting."""
-    now = now or utcnow()
     event = lock_event(session, invitation.event_id)
+    now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is None or not registration.status.is_active:
         raise NotAllowed("nothing to cancel")
@@ -142,8 +143,8 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
 
 def accept_offer(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
     """Take an offered seat before its deadline."""
-    now = now or utcnow()
     lock_event(session, invitation.event_id)
+    now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is None or registration.status is not Status.OFFERED:
         if registration is not None and registration.status is Status.CONFIRMED:
@@ -161,8 +162,8 @@ def accept_offer(session: Session, invitation: Invitation, now: datetime | None 
 
 def release_offer(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
     """Turn down an offered seat; it passes to the next person waiting."""
-    now = now or utcnow()
     event = lock_event(session, invitation.event_id)
+    now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is None or registration.status is not Status.OFFERED:
         raise NotAllowed("no seat is offered")
@@ -222,8 +223,8 @@ def set_capacity(session: Session, event_id: int, capacity: int, now: datetime |
 
 def expire_offers(session: Session, event_id: int, now: datetime | None = None) -> list[Registration]:
     """End the offers of one event whose deadline has passed and pass their seats on, once."""
-    now = now or utcnow()
     event = lock_event(session, event_id)
+    now = now or utcnow()
     expired = session.scalars(
         select(Registration)
         .where(

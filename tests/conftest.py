@@ -1,0 +1,102 @@
+"""One database per test session (SQLite by default, or TEST_DATABASE_URL), emptied after each
+test; the broker is the embedded one unless TEST_REDIS_URL is set.
+
+The environment is set before any project module is imported, because the Celery app of
+`tasks` reads its settings at import time, as a worker does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+VAR_DIR = Path(tempfile.mkdtemp(prefix="convier-test-"))
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'test.sqlite'}"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+TEST_ENV = {
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "SECRET_KEY": "test-secret-key-0123456789abcdef",
+    "SECRET_KEYS_OLD": "",
+    "CONVIER_VAR_DIR": str(VAR_DIR),
+    "BASE_URL": "http://127.0.0.1:5000",
+    "TICK_SECONDS": "3600",
+}
+os.environ.update(TEST_ENV)
+
+from sqlalchemy import text  # noqa: E402
+
+from service import create_app  # noqa: E402
+from service.config import Settings, load_settings  # noqa: E402
+from service.db import Base, Database  # noqa: E402
+from service.migrate import upgrade  # noqa: E402
+from tests.factories import Factory  # noqa: E402
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("postgresql"):
+        database = Database(url)
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        database.dispose()
+    upgrade(url)
+
+
+def pytest_report_header() -> list[str]:
+    """Say which servers this run uses."""
+    return [f"database: {DATABASE_URL.split('@')[-1]}", f"broker: {REDIS_URL or 'embedded (SQLite)'}"]
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings of the test environment."""
+    return load_settings(TEST_ENV)
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Database]:
+    """The test database, migrated once per session by Alembic."""
+    _reset_schema(settings.database_url)
+    database = Database(settings.database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "db" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("db")
+    with database.engine.begin() as connection:
+        if database.is_sqlite:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+        else:
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def factory(db: Database, settings: Settings) -> Factory:
+    """Makes events and invitations."""
+    return Factory(db, settings)
+
+
+@pytest.fixture
+def app(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
+    """The Flask app on the test database."""
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """A test client of the app."""
+    return app.test_client()

@@ -1,0 +1,67 @@
+"""Factories for test data: events with traits, and invitations with their tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from service.config import Settings
+from service.db import Database, utcnow
+from service.events.schemas import EventIn
+from service.events.services import create_event
+from service.registrations.invitations import invitation_token, invite
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """An invitation made for a test, with the token of its link."""
+
+    invitation_id: int
+    email: str
+    token: str
+
+
+def event_spec(**overrides: Any) -> EventIn:
+    """An event next month; keyword arguments override any top-level field."""
+    day: date = (utcnow() + timedelta(days=30)).date()
+    fields: dict[str, Any] = {
+        "slug": "rencontre-test",
+        "title": "Rencontre de test",
+        "date": day.isoformat(),
+        "starts": "14:30",
+        "ends": "17:30",
+        "venue": {"name": "Auditorium", "address": "17-21 place Étienne Pernet, 75015 Paris"},
+        "capacity": 10,
+        "programme": [
+            {"starts": "14:30", "ends": "15:00", "title": "Introduction", "speakers": [{"name": "Odile Kirchner", "role": "grand_temoin"}]}
+        ],
+    }
+    fields.update(overrides)
+    return EventIn.model_validate(fields)
+
+
+class Factory:
+    """Writes test data through the services, as the application would."""
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db = db
+        self.settings = settings
+        self._count = 0
+
+    def event(self, **overrides: Any) -> int:
+        """A new event; `capacity=`, `registration={"waitlist_policy": …}`, `questions=[…]`…"""
+        self._count += 1
+        overrides.setdefault("slug", f"rencontre-test-{self._count}")
+        with self.db.transaction() as session:
+            return create_event(session, event_spec(**overrides), self.settings.tz).id
+
+    def invitees(self, event_id: int, count: int, prefix: str = "invite") -> list[Invitee]:
+        """`count` invitations to the event, in one transaction."""
+        result = []
+        with self.db.transaction() as session:
+            for i in range(count):
+                email = f"{prefix}{i:05d}@example.org"
+                invitation = invite(session, event_id, email, f"Personne {i}")
+                result.append(Invitee(invitation.id, email, invitation_token(self.settings, invitation)))
+        return result
