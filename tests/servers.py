@@ -1,0 +1,132 @@
+"""Real processes for end-to-end tests: the web under gunicorn and a Celery worker.
+
+Readiness is awaited on an observable condition (a port answering, a log line), with a bounded
+timeout, never with a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from service.runner import gunicorn_args
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Poll `condition` until it returns something truthy; fail naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class LogWatcher:
+    """Collects the lines a child process writes, so that tests can wait for one."""
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self.lines: list[str] = []
+        self._lock = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:  # type: ignore[no-untyped-def]
+        for raw in iter(stream.readline, ""):
+            with self._lock:
+                self.lines.append(raw.rstrip("\n"))
+                self._lock.notify_all()
+
+    def count(self, needle: str) -> int:
+        """How many lines so far contain `needle`."""
+        with self._lock:
+            return sum(needle in line for line in self.lines)
+
+    def wait_for(self, needle: str, times: int = 1, timeout: float = 60) -> None:
+        """Block until `needle` has appeared `times` times."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while sum(needle in line for line in self.lines) < times:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    tail = "\n".join(self.lines[-30:])
+                    raise TimeoutError(f"no {needle!r} ×{times} within {timeout}s; last lines:\n{tail}")
+                self._lock.wait(remaining)
+
+
+def _child_env(extra: Mapping[str, str] | None) -> dict[str, str]:
+    env = {**os.environ, **(extra or {})}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+@contextmanager
+def live_server(env: Mapping[str, str] | None = None, workers: int = 2, threads: int = 8) -> Iterator[str]:
+    """The web application under gunicorn on a free port; yields its base URL."""
+    port = free_port()
+    args = gunicorn_args(f"127.0.0.1:{port}", workers, threads)
+    process = subprocess.Popen(
+        [*args, "--access-logfile", "/dev/null"], cwd=ROOT, env=_child_env(env),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    log = LogWatcher(process.stderr)
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited:\n" + "\n".join(log.lines[-30:]))
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_for(answers, 30, "gunicorn to answer /healthz")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def celery_worker(env: Mapping[str, str] | None = None, concurrency: int = 2, beat: bool = False) -> Iterator[LogWatcher]:
+    """A real Celery worker (and beat) on the configured broker; yields a watcher of its log."""
+    args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
+            f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
+            f"--hostname=test-{os.getpid()}-{free_port()}@%h"]  # fmt: skip
+    if beat:
+        args.append("--beat")
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=_child_env(env), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    log = LogWatcher(process.stdout)
+    try:
+        log.wait_for(" ready.", timeout=60)
+        yield log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
