@@ -46,6 +46,7 @@ class LogWatcher:
 
     def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
         self.lines: list[str] = []
+        self._stream = stream
         self._lock = threading.Condition()
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
@@ -55,6 +56,11 @@ class LogWatcher:
             with self._lock:
                 self.lines.append(raw.rstrip("\n"))
                 self._lock.notify_all()
+
+    def close(self) -> None:
+        """Read to the end (the process has exited) and close the pipe."""
+        self._thread.join(timeout=10)
+        self._stream.close()
 
     def count(self, needle: str) -> int:
         """How many lines so far contain `needle`."""
@@ -95,8 +101,8 @@ def live_server(env: Mapping[str, str] | None = None, workers: int = 2, threads:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited:\n" + "\n".join(log.lines[-30:]))
         try:
-            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:
             return False
 
     try:
@@ -105,6 +111,7 @@ def live_server(env: Mapping[str, str] | None = None, workers: int = 2, threads:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 @contextmanager
@@ -130,3 +137,4 @@ def celery_worker(env: Mapping[str, str] | None = None, concurrency: int = 2, be
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
