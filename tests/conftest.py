@@ -32,9 +32,9 @@ from sqlalchemy import text  # noqa: E402
 
 from service import create_app  # noqa: E402
 from service.config import Settings, load_settings  # noqa: E402
-from service.db import Base, Database  # noqa: E402
+from service.db import Database  # noqa: E402
 from service.migrate import upgrade  # noqa: E402
-from tests.factories import Factory  # noqa: E402
+from tests.factories import Factory, empty_database  # noqa: E402
 
 
 def _reset_schema(url: str) -> None:
@@ -72,14 +72,7 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "db" not in request.fixturenames:
         return
-    database: Database = request.getfixturevalue("db")
-    with database.engine.begin() as connection:
-        if database.is_sqlite:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-        else:
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty_database(request.getfixturevalue("db"))
 
 
 @pytest.fixture

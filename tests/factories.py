@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import text
+
 from service.config import Settings
-from service.db import Database, utcnow
+from service.db import Base, Database, utcnow
 from service.events.schemas import EventIn
 from service.events.services import create_event
 from service.registrations.invitations import invitation_token, invite
@@ -65,3 +67,14 @@ class Factory:
                 invitation = invite(session, event_id, email, f"Personne {i}")
                 result.append(Invitee(invitation.id, email, invitation_token(self.settings, invitation)))
         return result
+
+
+def empty_database(db: Database) -> None:
+    """Delete every row of every table."""
+    with db.engine.begin() as connection:
+        if db.is_sqlite:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+        else:
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
