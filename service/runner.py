@@ -12,11 +12,8 @@ from types import FrameType
 def gunicorn_args(bind: str, workers: int, threads: int) -> list[str]:
     """The gunicorn command line of the web application."""
     return [
-        sys.executable, "-m", "gunicorn", "service.wsgi:app",
+        sys.executable, "-m", "gunicorn", "service.wsgi:app", "--config", "python:service.gunicorn_conf",
         "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--access-logfile", "-",
-        # Personal links carry their token in the path: log the route, never the token.
-        "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
     ]  # fmt: skip
 
 

@@ -1,0 +1,28 @@
+"""gunicorn settings shared by `convier serve` and the container image
+(`gunicorn -c python:service.gunicorn_conf service.wsgi:app`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+TOKEN_IN_PATH = re.compile(r"(/r/)[^/?\s]+")
+
+worker_class = "gthread"
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms'
+logger_class = "service.gunicorn_conf.RedactingLogger"
+
+
+class RedactingLogger(Logger):
+    """Access log without the personal tokens: a link's path is its credential."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        """gunicorn's log atoms, with `/r/<token>` written `/r/…`."""
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = TOKEN_IN_PATH.sub(r"\1…", atoms[key])
+        return atoms
