@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: install
-	$(VENV)/bin/pybabel compile --use-fuzzy=false -d service/translations 2>&1 | grep -v '^compiling' || true
+	$(VENV)/bin/pybabel compile --statistics -d service/translations
 
 demo: install translations
 	$(VENV)/bin/convier db upgrade

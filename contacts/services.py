@@ -28,7 +28,9 @@ def split_name(name: str) -> tuple[str, str]:
     return first, last.strip()
 
 
-def get_or_create_contact(session: Session, email: str, name: str = "", language: str = "fr") -> Contact:
+def get_or_create_contact(
+    session: Session, email: str, name: str = "", language: str = "fr"
+) -> Contact:
     """The contact of `email`, created when unknown; empty names are filled from `name`."""
     address = clean_email(email)
     contact = session.scalar(select(Contact).where(Contact.email == address))

@@ -11,7 +11,7 @@ from service.config import Settings, load_settings
 
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
-    """The Flask application; `config` is Settings, or an environment mapping, or None for os.environ."""
+    """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
     from service import errors, extensions, formatting
     from service.api.routes import api
     from service.registrations.routes import public

@@ -59,7 +59,9 @@ def load_event_file(path: Path) -> EventIn:
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise click.ClickException(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+        raise click.ClickException(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
+        ) from exc
     if not isinstance(data, dict):
         raise click.ClickException(f"{path}: expected a mapping of fields (slug, title, date…)")
     try:
@@ -102,7 +104,13 @@ def event() -> None:
 
 
 @event.command("create")
-@click.option("--file", "path", required=True, type=click.Path(path_type=Path), help="event.yaml or event.json")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="event.yaml or event.json",
+)
 @pass_ctx
 def event_create(ctx: Context, path: Path) -> None:
     """Create an event from a YAML or JSON description."""
@@ -153,7 +161,9 @@ def event_set_capacity(ctx: Context, event_id: int, capacity: int) -> None:
     with ctx.db.transaction() as session:
         _event(ctx, session, event_id)
         item = services.set_capacity(session, event_id, capacity)
-        click.echo(f"capacity {item.capacity}; seats held {item.seats_held}; waiting {item.waitlist_count}")
+        click.echo(
+            f"capacity {item.capacity}; seats held {item.seats_held}; waiting {item.waitlist_count}"
+        )
 
 
 @event.command("promote")
@@ -180,7 +190,9 @@ def invite_command(ctx: Context, event_id: int, email: str, name: str, language:
             invitation = invite(session, event_id, email, name, language)
             click.echo(invitation_link(ctx.settings, invitation))
     except (InvalidEmail, UnknownEvent) as exc:
-        raise click.ClickException(f"--{'email' if isinstance(exc, InvalidEmail) else 'event'}: {exc}") from exc
+        raise click.ClickException(
+            f"--{'email' if isinstance(exc, InvalidEmail) else 'event'}: {exc}"
+        ) from exc
 
 
 @main.command("registrations")
@@ -218,7 +230,9 @@ def token_create(ctx: Context, name: str) -> None:
 
 
 @main.command("demo")
-@click.option("--keep-date", is_flag=True, help="keep the historical date (registration then closed)")
+@click.option(
+    "--keep-date", is_flag=True, help="keep the historical date (registration then closed)"
+)
 @pass_ctx
 def demo_command(ctx: Context, keep_date: bool) -> None:
     """Load the demo event and a few invitations, and print their links (idempotent)."""

@@ -74,7 +74,9 @@ def _check_url(problems: list[str], name: str, value: str | None, schemes: tuple
     parts = urlsplit(value)
     scheme = parts.scheme.split("+")[0]
     if scheme not in schemes:
-        problems.append(f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}")
+        problems.append(
+            f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}"
+        )
     elif scheme not in ("sqlite",) and not parts.hostname:
         problems.append(f"{name}: the URL {value!r} names no host")
 
@@ -107,7 +109,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if environ is None:
         from dotenv import dotenv_values
 
-        environ = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
+        environ = {
+            **{k: v for k, v in dotenv_values(".env").items() if v is not None},
+            **os.environ,
+        }
     problems: list[str] = []
     debug = _env(environ, "CONVIER_DEBUG") in ("1", "true", "yes")
     var_dir = Path(_env(environ, "CONVIER_VAR_DIR") or "var").resolve()
@@ -126,7 +131,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             secret_key = _embedded_secret_key(var_dir)
     elif len(secret_key) < 16:
         problems.append("SECRET_KEY: too short, use at least 16 characters")
-    old_keys = tuple(k.strip() for k in (_env(environ, "SECRET_KEYS_OLD") or "").split(",") if k.strip())
+    old_keys = tuple(
+        k.strip() for k in (_env(environ, "SECRET_KEYS_OLD") or "").split(",") if k.strip()
+    )
 
     base_url = (_env(environ, "BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     _check_url(problems, "BASE_URL", base_url, ("http", "https"))
@@ -139,7 +146,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     mail_backend = _env(environ, "MAIL_BACKEND") or "file"
     if mail_backend not in MAIL_BACKENDS:
-        problems.append(f"MAIL_BACKEND: expected one of {', '.join(MAIL_BACKENDS)}, got {mail_backend!r}")
+        problems.append(
+            f"MAIL_BACKEND: expected one of {', '.join(MAIL_BACKENDS)}, got {mail_backend!r}"
+        )
     sendgrid_api_key = _env(environ, "SENDGRID_API_KEY")
     if mail_backend == "sendgrid" and not sendgrid_api_key:
         problems.append("SENDGRID_API_KEY: required when MAIL_BACKEND=sendgrid")
@@ -148,13 +157,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     smtp_url = _env(environ, "SMTP_URL")
     _check_url(problems, "SMTP_URL", smtp_url, ("smtp", "smtps"))
     if mail_backend == "smtp" and not smtp_url:
-        problems.append("SMTP_URL: required when MAIL_BACKEND=smtp (e.g. smtp://user:pass@host:587)")
+        problems.append(
+            "SMTP_URL: required when MAIL_BACKEND=smtp (e.g. smtp://user:pass@host:587)"
+        )
 
     mail_from = _env(environ, "MAIL_FROM") or "Convier <convier@localhost>"
     if "@" not in mail_from or any(c in mail_from for c in "\r\n"):
-        problems.append(f"MAIL_FROM: expected an address such as 'Le Labo <contact@example.org>', got {mail_from!r}")
+        problems.append(
+            f"MAIL_FROM: expected an address such as 'Le Labo <contact@example.org>', "
+            f"got {mail_from!r}"
+        )
 
-    max_age = _positive_number(problems, "LINK_MAX_AGE_DAYS", _env(environ, "LINK_MAX_AGE_DAYS"), 400)
+    max_age = _positive_number(
+        problems, "LINK_MAX_AGE_DAYS", _env(environ, "LINK_MAX_AGE_DAYS"), 400
+    )
     tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
 
     if problems:

@@ -81,7 +81,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and explicit BEGIN."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        kwargs.setdefault(
+            "connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -96,7 +98,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The engine and session factories of one process."""
 
-    def __init__(self, url: str, capacity_guard: bool = True, race_delay: float = 0.0, **engine_kwargs: Any):
+    def __init__(
+        self, url: str, capacity_guard: bool = True, race_delay: float = 0.0, **engine_kwargs: Any
+    ):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -104,7 +108,9 @@ class Database:
         # Without the guard (a test-only negative control), SQLite writes autocommit statement by
         # statement, as naive code does, instead of holding the write lock for the transaction.
         begin = "IMMEDIATE" if capacity_guard else "NONE"
-        writer_bind = self.engine.execution_options(sqlite_begin=begin) if self.is_sqlite else self.engine
+        writer_bind = (
+            self.engine.execution_options(sqlite_begin=begin) if self.is_sqlite else self.engine
+        )
         info = {"capacity_guard": capacity_guard, "race_delay": race_delay}
         self._writer = sessionmaker(writer_bind, expire_on_commit=False, info=info)
 

@@ -49,7 +49,8 @@ def load_demo(db: Database, settings: Settings, keep_date: bool = False) -> Iter
             yield f"created event {event.id}: {event.title}"
         else:
             yield f"event {event.id} already loaded: {event.title}"
-        yield f"  {event.starts_at.astimezone(settings.tz):%A %d %B %Y %H:%M}, {event.venue_name}, {event.capacity} seats"
+        starts = event.starts_at.astimezone(settings.tz)
+        yield f"  {starts:%Y-%m-%d %H:%M}, {event.venue_name}, {event.capacity} seats"
         for name, email in DEMO_INVITEES:
             invitation = invite(session, event.id, email, name)
             yield f"  {name:<16} {invitation_link(settings, invitation)}"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, get_locale, gettext
 
-from service.events.models import SpeakerRole
+from service.events.models import Question, SpeakerRole
+
+
+def _is_english() -> bool:
+    return str(get_locale()) == "en"
 
 
 def long_date(value: datetime) -> str:
@@ -17,21 +21,23 @@ def long_date(value: datetime) -> str:
 
 def clock(value: datetime) -> str:
     """'14h30' in French, '2:30 PM' in English."""
-    pattern = "H'h'mm" if str(get_locale()) == "fr" else "h:mm a"
-    return format_datetime(value, pattern)
+    return format_datetime(value, "h:mm a" if _is_english() else "H'h'mm")
 
 
 def deadline(value: datetime) -> str:
-    """A date and time: 'lundi 3 juillet 2017 à 14h30'."""
-    if str(get_locale()) == "fr":
-        return format_datetime(value, "EEEE d MMMM y 'à' H'h'mm")
-    return format_datetime(value, "EEEE d MMMM y 'at' h:mm a")
+    """A date and time: 'lundi 3 juillet 2017 à 14h30' / 'Monday 3 July 2017 at 2:30 PM'."""
+    if _is_english():
+        return format_datetime(value, "EEEE d MMMM y 'at' h:mm a")
+    return format_datetime(value, "EEEE d MMMM y 'à' H'h'mm")
+
+
+def capfirst(value: str) -> str:
+    """The text with its first letter in upper case and the rest untouched ('Wednesday 5 July')."""
+    return value[:1].upper() + value[1:]
 
 
 def role_label(role: SpeakerRole) -> str:
     """The speaker's part, as printed in the programme."""
-    from flask_babel import gettext
-
     labels = {
         SpeakerRole.ANIMATION: gettext("Animation"),
         SpeakerRole.GRAND_TEMOIN: gettext("Grand témoin"),
@@ -41,7 +47,36 @@ def role_label(role: SpeakerRole) -> str:
     return labels[role]
 
 
+def question_label(question: Question) -> str:
+    """The question in the page's language; the French label when no English one is given."""
+    if _is_english() and question.label_en:
+        return question.label_en
+    return question.label
+
+
+def lang_url(code: str) -> str:
+    """The current page in the language `code`.
+
+    A page shown by GET is reloaded with `?lang=`, a relative link that repeats nothing of the
+    address, so that refused links of any kind give the same page. A page shown in answer to a POST
+    (a form to correct) links to the GET page of its personal link, never to the POST-only action.
+    """
+    if request.method in ("GET", "HEAD"):
+        return f"?lang={code}"
+    token = (request.view_args or {}).get("token")
+    if token:
+        return url_for("public.show", token=token, lang=code)
+    return url_for("public.home", lang=code)
+
+
 def init_app(app: Flask) -> None:
-    """Register the filters and the locale global."""
-    app.jinja_env.filters.update(long_date=long_date, clock=clock, deadline=deadline, role_label=role_label)
-    app.jinja_env.globals["get_locale"] = get_locale
+    """Register the filters and the globals of the templates."""
+    app.jinja_env.filters.update(
+        long_date=long_date,
+        clock=clock,
+        deadline=deadline,
+        capfirst=capfirst,
+        role_label=role_label,
+        question_label=question_label,
+    )
+    app.jinja_env.globals.update(get_locale=get_locale, lang_url=lang_url)

@@ -22,7 +22,8 @@ class RedactingLogger(Logger):
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """gunicorn's log atoms, with `/r/<token>` written `/r/…`."""
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = TOKEN_IN_PATH.sub(r"\1…", atoms[key])
-        return atoms
+        # Every atom: the request line, the path, and the environ copies ({raw_uri}e…).
+        return {
+            key: TOKEN_IN_PATH.sub(r"\1…", value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }

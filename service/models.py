@@ -5,4 +5,13 @@ from service.api.models import ApiToken
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.registrations.models import Invitation, Registration
 
-__all__ = ["ApiToken", "Contact", "Event", "Invitation", "ProgrammeSession", "Question", "Registration", "Speaker"]
+__all__ = [
+    "ApiToken",
+    "Contact",
+    "Event",
+    "Invitation",
+    "ProgrammeSession",
+    "Question",
+    "Registration",
+    "Speaker",
+]

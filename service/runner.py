@@ -12,14 +12,24 @@ from types import FrameType
 def gunicorn_args(bind: str, workers: int, threads: int) -> list[str]:
     """The gunicorn command line of the web application."""
     return [
-        sys.executable, "-m", "gunicorn", "service.wsgi:app", "--config", "python:service.gunicorn_conf",
+        sys.executable, "-m", "gunicorn", "service.wsgi:app",
+        "--config", "python:service.gunicorn_conf",
         "--bind", bind, "--workers", str(workers), "--threads", str(threads),
     ]  # fmt: skip
 
 
 def worker_args(concurrency: int, beat: bool) -> list[str]:
     """The celery command line of a worker (and beat)."""
-    args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "tasks",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+    ]
     return [*args, "--beat"] if beat else args
 
 
@@ -49,7 +59,7 @@ def run_all(bind: str) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(f"Convier is running on http://{bind}/ — Ctrl-C to stop", flush=True)  # noqa: T201
+    print(f"Convier is running on http://{bind}/ — Ctrl-C to stop", flush=True)
     os.wait()
     stop(signal.SIGTERM, None)
     for child in children:

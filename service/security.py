@@ -54,7 +54,9 @@ def make_token(keys: list[str], purpose: Purpose, public_id: str, version: int =
     return _serializer(tuple(keys), purpose).dumps([public_id, version])
 
 
-def read_token(keys: list[str], purpose: Purpose, token: str, max_age_seconds: int) -> LinkClaim | LinkProblem:
+def read_token(
+    keys: list[str], purpose: Purpose, token: str, max_age_seconds: int
+) -> LinkClaim | LinkProblem:
     """The claim of a token, or why it is refused."""
     try:
         payload = _serializer(tuple(keys), purpose).loads(token, max_age=max_age_seconds)

@@ -49,7 +49,11 @@ def make_celery(config: Settings) -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
-            "tick": {"task": "convier.tick", "schedule": config.tick_seconds, "options": {"expires": config.tick_seconds}},
+            "tick": {
+                "task": "convier.tick",
+                "schedule": config.tick_seconds,
+                "options": {"expires": config.tick_seconds},
+            },
         },
         beat_schedule_filename=str(config.var_dir / "celerybeat-schedule"),
         worker_hijack_root_logger=False,

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 VAR_DIR = Path(tempfile.mkdtemp(prefix="convier-test-"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'test.sqlite'}"
@@ -49,7 +51,10 @@ def _reset_schema(url: str) -> None:
 
 def pytest_report_header() -> list[str]:
     """Say which servers this run uses."""
-    return [f"database: {DATABASE_URL.split('@')[-1]}", f"broker: {REDIS_URL or 'embedded (SQLite)'}"]
+    return [
+        f"database: {DATABASE_URL.split('@')[-1]}",
+        f"broker: {REDIS_URL or 'embedded (SQLite)'}",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -82,14 +87,15 @@ def factory(db: Database, settings: Settings) -> Factory:
 
 
 @pytest.fixture
-def app(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
+def app(db: Database, settings: Settings) -> Iterator[Flask]:
     """The Flask app on the test database."""
     application = create_app(settings)
     application.config["TESTING"] = True
-    return application
+    yield application
+    application.extensions["convier.db"].dispose()
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()

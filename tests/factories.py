@@ -36,7 +36,12 @@ def event_spec(**overrides: Any) -> EventIn:
         "venue": {"name": "Auditorium", "address": "17-21 place Étienne Pernet, 75015 Paris"},
         "capacity": 10,
         "programme": [
-            {"starts": "14:30", "ends": "15:00", "title": "Introduction", "speakers": [{"name": "Odile Kirchner", "role": "grand_temoin"}]}
+            {
+                "starts": "14:30",
+                "ends": "15:00",
+                "title": "Introduction",
+                "speakers": [{"name": "Odile Kirchner", "role": "grand_temoin"}],
+            }
         ],
     }
     fields.update(overrides)
@@ -65,7 +70,9 @@ class Factory:
             for i in range(count):
                 email = f"{prefix}{i:05d}@example.org"
                 invitation = invite(session, event_id, email, f"Personne {i}")
-                result.append(Invitee(invitation.id, email, invitation_token(self.settings, invitation)))
+                result.append(
+                    Invitee(invitation.id, email, invitation_token(self.settings, invitation))
+                )
         return result
 
 

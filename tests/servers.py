@@ -75,7 +75,9 @@ class LogWatcher:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     tail = "\n".join(self.lines[-30:])
-                    raise TimeoutError(f"no {needle!r} ×{times} within {timeout}s; last lines:\n{tail}")
+                    raise TimeoutError(
+                        f"no {needle!r} ×{times} within {timeout}s; last lines:\n{tail}"
+                    )
                 self._lock.wait(remaining)
 
 
@@ -86,7 +88,9 @@ def _child_env(extra: Mapping[str, str] | None) -> dict[str, str]:
 
 
 @contextmanager
-def live_server(env: Mapping[str, str] | None = None, workers: int = 2, threads: int = 8) -> Iterator[str]:
+def live_server(
+    env: Mapping[str, str] | None = None, workers: int = 2, threads: int = 8
+) -> Iterator[str]:
     """The web application under gunicorn on a free port; yields its base URL."""
     port = free_port()
     args = gunicorn_args(f"127.0.0.1:{port}", workers, threads)
@@ -115,10 +119,13 @@ def live_server(env: Mapping[str, str] | None = None, workers: int = 2, threads:
 
 
 @contextmanager
-def celery_worker(env: Mapping[str, str] | None = None, concurrency: int = 2, beat: bool = False) -> Iterator[LogWatcher]:
+def celery_worker(
+    env: Mapping[str, str] | None = None, concurrency: int = 2, beat: bool = False
+) -> Iterator[LogWatcher]:
     """A real Celery worker (and beat) on the configured broker; yields a watcher of its log."""
     args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
-            f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
+            f"--concurrency={concurrency}", "--pool=prefork",
+            "--without-gossip", "--without-mingle",
             f"--hostname=test-{os.getpid()}-{free_port()}@%h"]  # fmt: skip
     if beat:
         args.append("--beat")

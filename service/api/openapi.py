@@ -44,7 +44,11 @@ def _schemas() -> dict[str, Any]:
             "errors": {"type": "array", "items": {"type": "string"}},
         },
     }
-    schemas["Event"] = {"type": "object", "required": ["id", "slug", "title", "capacity"], "additionalProperties": True}
+    schemas["Event"] = {
+        "type": "object",
+        "required": ["id", "slug", "title", "capacity"],
+        "additionalProperties": True,
+    }
     schemas["Invitation"] = {
         "type": "object",
         "required": ["id", "link"],
@@ -68,7 +72,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         },
         "paths": {
             "/events": {
-                "get": {"summary": "List events", "responses": _responses(200, {"type": "array", "items": event})},
+                "get": {
+                    "summary": "List events",
+                    "responses": _responses(200, {"type": "array", "items": event}),
+                },
                 "post": {
                     "summary": "Create an event",
                     "requestBody": {"required": True, **_json({"$ref": ref + "EventIn"})},
@@ -76,7 +83,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 },
             },
             "/events/{event_id}": {
-                "get": {"summary": "An event with its counts", "parameters": [EVENT_ID], "responses": _responses(200, event, 404)}
+                "get": {
+                    "summary": "An event with its counts",
+                    "parameters": [EVENT_ID],
+                    "responses": _responses(200, event, 404),
+                }
             },
             "/events/{event_id}/capacity": {
                 "put": {
@@ -105,7 +116,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "get": {
                     "summary": "Registrations of an event",
                     "parameters": [EVENT_ID],
-                    "responses": _responses(200, {"type": "array", "items": {"type": "object"}}, 404),
+                    "responses": _responses(
+                        200, {"type": "array", "items": {"type": "object"}}, 404
+                    ),
                 }
             },
         },

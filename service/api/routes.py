@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
@@ -42,7 +42,9 @@ class InvitationIn(BaseModel):
     language: str = Field("fr", pattern="^(fr|en)$")
 
 
-def _problem(status: int, code: str, message: str, errors: list[str] | None = None) -> tuple[dict[str, Any], int]:
+def _problem(
+    status: int, code: str, message: str, errors: list[str] | None = None
+) -> tuple[dict[str, Any], int]:
     body: dict[str, Any] = {"error": code, "message": message}
     if errors:
         body["errors"] = errors
@@ -166,7 +168,10 @@ def invitations_create(event_id: int) -> JSON:
         except InvalidEmail as exc:
             session.rollback()
             return _problem(422, "invalid", "the body has invalid fields", [f"email: {exc}"])
-        return {"id": invitation.public_id, "link": invitation_link(get_settings(), invitation)}, 201
+        return {
+            "id": invitation.public_id,
+            "link": invitation_link(get_settings(), invitation),
+        }, 201
 
 
 @api.get("/events/<int:event_id>/registrations")

@@ -20,7 +20,9 @@ def event_json(event: Event, counts: EventCounts | None = None) -> dict[str, Any
         "capacity": event.capacity,
         "waitlist_policy": event.waitlist_policy.value,
         "claim_window_hours": event.claim_window_hours,
-        "registration_opens_at": event.registration_opens_at.isoformat() if event.registration_opens_at else None,
+        "registration_opens_at": event.registration_opens_at.isoformat()
+        if event.registration_opens_at
+        else None,
         "registration_closes_at": event.closes_at.isoformat(),
     }
     if counts is not None:

@@ -138,12 +138,16 @@ class Speaker(Base):
     __tablename__ = "speaker"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("programme_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_session.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300))
     function: Mapped[str] = mapped_column(String(300), default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
-    role: Mapped[SpeakerRole] = mapped_column(enum_column(SpeakerRole, "speaker_role"), default=SpeakerRole.INTERVENTION)
+    role: Mapped[SpeakerRole] = mapped_column(
+        enum_column(SpeakerRole, "speaker_role"), default=SpeakerRole.INTERVENTION
+    )
 
     session: Mapped[ProgrammeSession] = relationship(back_populates="speakers")
 

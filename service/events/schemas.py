@@ -6,7 +6,15 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from service.events.models import QuestionKind, SpeakerRole, WaitlistPolicy
 
@@ -57,7 +65,7 @@ class SessionIn(Strict):
     speakers: list[SpeakerIn] = []
 
     _clocks = field_validator("starts", "ends", mode="before")(
-        lambda cls, v: None if v is None else parse_clock(v)  # noqa: ARG005
+        lambda cls, v: None if v is None else parse_clock(v)
     )
 
 
@@ -90,7 +98,7 @@ class OrganiserIn(Strict):
 
     name: Text = ""
     email: EmailStr | None = None
-    phone: str = Field("", max_length=50)
+    phone: str = Field(default="", max_length=50)
 
 
 class RegistrationIn(Strict):
@@ -99,7 +107,7 @@ class RegistrationIn(Strict):
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     waitlist_policy: WaitlistPolicy = WaitlistPolicy.OFFER
-    claim_window_hours: int = Field(48, ge=1, le=24 * 30)
+    claim_window_hours: int = Field(default=48, ge=1, le=24 * 30)
 
 
 class EventIn(Strict):
@@ -119,7 +127,7 @@ class EventIn(Strict):
     programme: list[SessionIn] = []
     questions: list[QuestionIn] = []
 
-    _clocks = field_validator("starts", "ends", mode="before")(lambda cls, v: parse_clock(v))  # noqa: ARG005
+    _clocks = field_validator("starts", "ends", mode="before")(lambda cls, v: parse_clock(v))
 
     @model_validator(mode="after")
     def _consistent(self) -> EventIn:

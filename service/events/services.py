@@ -57,13 +57,25 @@ def build_event(spec: EventIn, tz: ZoneInfo) -> Event:
             description=item.description,
         )
         session.speakers = [
-            Speaker(position=i, name=s.name, function=s.function, organisation=s.organisation, role=s.role)
+            Speaker(
+                position=i,
+                name=s.name,
+                function=s.function,
+                organisation=s.organisation,
+                role=s.role,
+            )
             for i, s in enumerate(item.speakers)
         ]
         event.sessions.append(session)
     event.questions = [
         Question(
-            position=i, key=q.key, label=q.label, label_en=q.label_en, kind=q.kind, choices=q.choices, required=q.required
+            position=i,
+            key=q.key,
+            label=q.label,
+            label_en=q.label_en,
+            kind=q.kind,
+            choices=q.choices,
+            required=q.required,
         )
         for i, q in enumerate(spec.questions)
     ]
@@ -113,7 +125,7 @@ def event_counts(session: Session, event: Event) -> EventCounts:
         .where(Registration.event_id == event.id)
         .group_by(Registration.status)
     ).all()
-    by_status = {status: count for status, count in rows}
+    by_status = dict(rows)
     return EventCounts(
         capacity=event.capacity,
         **{s.value: by_status.get(s, 0) for s in RegistrationStatus},

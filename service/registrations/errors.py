@@ -28,7 +28,7 @@ class NotAllowed(RegistrationError):
 
 
 class InvalidAnswers(RegistrationError):
-    """Answers to the registration questions are missing or wrong; `errors` maps question to reason."""
+    """Answers are missing or wrong; `errors` maps each question key to the reason."""
 
     code = "invalid_answers"
 

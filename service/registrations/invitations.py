@@ -16,16 +16,22 @@ class UnknownEvent(LookupError):
     """No event has this id."""
 
 
-def invite(session: Session, event_id: int, email: str, name: str = "", language: str = "fr") -> Invitation:
+def invite(
+    session: Session, event_id: int, email: str, name: str = "", language: str = "fr"
+) -> Invitation:
     """The invitation of this address to the event, created once whatever the number of calls."""
     if session.get(Event, event_id) is None:
         raise UnknownEvent(f"event: no event with id {event_id}")
     contact = get_or_create_contact(session, email, name, language)
     invitation = session.scalar(
-        select(Invitation).where(Invitation.event_id == event_id, Invitation.contact_id == contact.id)
+        select(Invitation).where(
+            Invitation.event_id == event_id, Invitation.contact_id == contact.id
+        )
     )
     if invitation is None:
-        invitation = Invitation(event_id=event_id, contact_id=contact.id, public_id=new_public_id(), token_version=1)
+        invitation = Invitation(
+            event_id=event_id, contact_id=contact.id, public_id=new_public_id(), token_version=1
+        )
         session.add(invitation)
         session.flush()
     return invitation
@@ -33,7 +39,9 @@ def invite(session: Session, event_id: int, email: str, name: str = "", language
 
 def invitation_token(settings: Settings, invitation: Invitation) -> str:
     """The signed token of the invitation's personal link."""
-    return make_token(settings.signing_keys, Purpose.INVITATION, invitation.public_id, invitation.token_version)
+    return make_token(
+        settings.signing_keys, Purpose.INVITATION, invitation.public_id, invitation.token_version
+    )
 
 
 def invitation_link(settings: Settings, invitation: Invitation) -> str:

@@ -44,12 +44,16 @@ class Invitation(Base):
     """A contact invited to an event; `public_id` goes into the signed link, never the row id."""
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("event_id", "contact_id", name="uq_invitation_event_contact"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id", name="uq_invitation_event_contact"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -57,7 +61,9 @@ class Invitation(Base):
 
     event: Mapped[Event] = relationship()
     contact: Mapped[Contact] = relationship()
-    registration: Mapped[Registration | None] = relationship(back_populates="invitation", uselist=False)
+    registration: Mapped[Registration | None] = relationship(
+        back_populates="invitation", uselist=False
+    )
 
 
 class Registration(Base):
@@ -82,7 +88,9 @@ class Registration(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
-    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus, "registration_status"))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column(RegistrationStatus, "registration_status")
+    )
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

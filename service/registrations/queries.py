@@ -38,7 +38,11 @@ def registration_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
         .join(Invitation, Invitation.id == Registration.invitation_id)
         .join(Contact, Contact.id == Invitation.contact_id)
         .where(Registration.event_id == event_id)
-        .order_by(Registration.waitlist_position.is_not(None), Registration.waitlist_position, Registration.id)
+        .order_by(
+            Registration.waitlist_position.is_not(None),
+            Registration.waitlist_position,
+            Registration.id,
+        )
     ).all()
     return [
         {
@@ -47,7 +51,9 @@ def registration_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
             "last_name": contact.last_name,
             "organisation": contact.organisation,
             "status": registration.status.value,
-            "waitlist_position": registration.waitlist_position if registration.status.value == "waitlisted" else None,
+            "waitlist_position": registration.waitlist_position
+            if registration.status.value == "waitlisted"
+            else None,
             "offer_expires_at": _iso(registration.offer_expires_at),
             "confirmed_at": _iso(registration.confirmed_at),
             "waitlisted_at": _iso(registration.waitlisted_at),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session, object_session
@@ -14,7 +15,12 @@ from service.events.models import Event
 from service.extensions import get_db, get_settings
 from service.registrations import services
 from service.registrations.calendar import event_calendar
-from service.registrations.errors import InvalidAnswers, NotAllowed, OfferExpired, RegistrationClosed
+from service.registrations.errors import (
+    InvalidAnswers,
+    NotAllowed,
+    OfferExpired,
+    RegistrationClosed,
+)
 from service.registrations.invitations import find_invitation
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 from service.registrations.queries import waitlist_rank
@@ -25,16 +31,18 @@ public = Blueprint("public", __name__)
 Action = Callable[[Session, Invitation, datetime | None], Registration]
 
 
-@public.after_request
+@public.after_app_request
 def _token_page_headers(response: Response) -> Response:
     # The token in the URL is the person's credential: never leak it, never cache the page.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
+    # App-wide, so that answers given before routing (405 on an action URL) get them too.
+    if request.path.startswith("/r/"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
-def _lang() -> dict[str, str]:
+def _lang() -> dict[str, Any]:
     lang = request.args.get("lang")
     return {"lang": lang} if lang in ("fr", "en") else {}
 
@@ -115,7 +123,13 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
             action(session, invitation, None)
         except InvalidAnswers as exc:
             session.rollback()
-            return _page(invitation, invitation.registration, token, errors=exc.errors, form=request.form.to_dict()), 422
+            return _page(
+                invitation,
+                invitation.registration,
+                token,
+                errors=exc.errors,
+                form=request.form.to_dict(),
+            ), 422
         except RegistrationClosed:
             session.rollback()
             return _page(invitation, invitation.registration, token, notice="closed"), 409
@@ -146,7 +160,7 @@ def register(token: str) -> BaseResponse | tuple[str, int]:
 
 @public.post("/r/<token>/decline")
 def decline(token: str) -> BaseResponse | tuple[str, int]:
-    """"Je ne pourrai pas venir"."""
+    """ "Je ne pourrai pas venir"."""
     return _act(token, services.decline)
 
 

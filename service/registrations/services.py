@@ -68,7 +68,9 @@ def _join_waitlist(event: Event, registration: Registration, now: datetime) -> N
     registration.waitlisted_at = now
 
 
-def _leave(event: Event, registration: Registration, status: Status, reason: str, now: datetime) -> None:
+def _leave(
+    event: Event, registration: Registration, status: Status, reason: str, now: datetime
+) -> None:
     """Ends an active registration, giving back its seat or its waitlist place."""
     if registration.status.holds_seat:
         event.seats_held -= 1
@@ -84,9 +86,12 @@ def _leave(event: Event, registration: Registration, status: Status, reason: str
 
 
 def register(
-    session: Session, invitation: Invitation, answers: Mapping[str, Any], now: datetime | None = None
+    session: Session,
+    invitation: Invitation,
+    answers: Mapping[str, Any],
+    now: datetime | None = None,
 ) -> Registration:
-    """Confirm the invitee, or put them on the waitlist; asking again returns the same registration."""
+    """Confirm the invitee, or waitlist them; asking again keeps the same registration."""
     event = lock_event(session, invitation.event_id)
     now = now or utcnow()
     registration = _current(session, invitation.id)
@@ -141,7 +146,9 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
     return registration
 
 
-def accept_offer(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+def accept_offer(
+    session: Session, invitation: Invitation, now: datetime | None = None
+) -> Registration:
     """Take an offered seat before its deadline."""
     lock_event(session, invitation.event_id)
     now = now or utcnow()
@@ -160,7 +167,9 @@ def accept_offer(session: Session, invitation: Invitation, now: datetime | None 
     return registration
 
 
-def release_offer(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+def release_offer(
+    session: Session, invitation: Invitation, now: datetime | None = None
+) -> Registration:
     """Turn down an offered seat; it passes to the next person waiting."""
     event = lock_event(session, invitation.event_id)
     now = now or utcnow()
@@ -173,7 +182,12 @@ def release_offer(session: Session, invitation: Invitation, now: datetime | None
 
 
 def _release(
-    session: Session, event: Event, registration: Registration, status: Status, reason: str, now: datetime
+    session: Session,
+    event: Event,
+    registration: Registration,
+    status: Status,
+    reason: str,
+    now: datetime,
 ) -> None:
     freed = registration.status.holds_seat
     _leave(event, registration, status, reason, now)
@@ -182,8 +196,10 @@ def _release(
         _fill_free_seats(session, event, now)
 
 
-def _fill_free_seats(session: Session, event: Event, now: datetime, manual: bool = False) -> list[Registration]:
-    """Give free seats to the waitlist in order: confirmed or offered, as the event's policy says."""
+def _fill_free_seats(
+    session: Session, event: Event, now: datetime, manual: bool = False
+) -> list[Registration]:
+    """Give free seats to the waitlist in order, confirmed or offered as the event's policy says."""
     if event.waitlist_policy is WaitlistPolicy.MANUAL and not manual:
         return []
     free = min(event.capacity - event.seats_held, event.waitlist_count)
@@ -210,7 +226,9 @@ def promote(session: Session, event_id: int, now: datetime | None = None) -> lis
     return _fill_free_seats(session, event, now or utcnow(), manual=True)
 
 
-def set_capacity(session: Session, event_id: int, capacity: int, now: datetime | None = None) -> Event:
+def set_capacity(
+    session: Session, event_id: int, capacity: int, now: datetime | None = None
+) -> Event:
     """Change the capacity: more seats go to the waitlist; fewer never remove anyone confirmed."""
     if capacity < 0:
         raise ValueError("capacity must be zero or more")
@@ -221,7 +239,9 @@ def set_capacity(session: Session, event_id: int, capacity: int, now: datetime |
     return event
 
 
-def expire_offers(session: Session, event_id: int, now: datetime | None = None) -> list[Registration]:
+def expire_offers(
+    session: Session, event_id: int, now: datetime | None = None
+) -> list[Registration]:
     """End the offers of one event whose deadline has passed and pass their seats on, once."""
     event = lock_event(session, event_id)
     now = now or utcnow()
@@ -246,13 +266,18 @@ def events_with_expired_offers(session: Session, now: datetime | None = None) ->
     """Ids of the events holding at least one offer past its deadline."""
     stmt = (
         select(Registration.event_id)
-        .where(Registration.status == Status.OFFERED, Registration.offer_expires_at <= (now or utcnow()))
+        .where(
+            Registration.status == Status.OFFERED,
+            Registration.offer_expires_at <= (now or utcnow()),
+        )
         .distinct()
     )
     return list(session.scalars(stmt))
 
 
-def mark_attended(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
+def mark_attended(
+    session: Session, invitation: Invitation, now: datetime | None = None
+) -> Registration:
     """Record that a confirmed person came."""
     lock_event(session, invitation.event_id)
     registration = _current(session, invitation.id)

@@ -21,12 +21,16 @@ def open_page(base: str, token: str) -> tuple[requests.Session, str]:
     return session, match.group(1)
 
 
-def click(base: str, token: str, action: str = "register", barrier: threading.Barrier | None = None) -> int:
+def click(
+    base: str, token: str, action: str = "register", barrier: threading.Barrier | None = None
+) -> int:
     """Open the page, wait at `barrier` if given, POST the action; returns the POST's status."""
     session, csrf = open_page(base, token)
     if barrier is not None:
         barrier.wait(timeout=60)
-    response = session.post(f"{base}/r/{token}/{action}", data={"csrf_token": csrf}, allow_redirects=False, timeout=60)
+    response = session.post(
+        f"{base}/r/{token}/{action}", data={"csrf_token": csrf}, allow_redirects=False, timeout=60
+    )
     return response.status_code
 
 

@@ -13,11 +13,21 @@ from service.events.models import Event
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 
 
-def act(db: Database, invitation_id: int, action: Callable[..., Any], *args: Any, now: datetime | None = None) -> Any:
+def act(
+    db: Database,
+    invitation_id: int,
+    action: Callable[..., Any],
+    *args: Any,
+    now: datetime | None = None,
+) -> Any:
     """Run one registration service call on an invitation in its own write transaction."""
     with db.transaction() as session:
         invitation = session.get(Invitation, invitation_id)
-        result = action(session, invitation, *args, now=now) if now else action(session, invitation, *args)
+        result = (
+            action(session, invitation, *args, now=now)
+            if now
+            else action(session, invitation, *args)
+        )
         return result.status if isinstance(result, Registration) else result
 
 
@@ -25,7 +35,9 @@ def statuses(db: Database, event_id: int) -> dict[int, RegistrationStatus]:
     """Invitation id → registration status, for one event."""
     with db.transaction(write=False) as session:
         rows = session.execute(
-            select(Registration.invitation_id, Registration.status).where(Registration.event_id == event_id)
+            select(Registration.invitation_id, Registration.status).where(
+                Registration.event_id == event_id
+            )
         ).all()
     return dict(rows)  # type: ignore[arg-type]
 
@@ -36,7 +48,10 @@ def waitlist(db: Database, event_id: int) -> list[int]:
         return list(
             session.scalars(
                 select(Registration.invitation_id)
-                .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITLISTED)
+                .where(
+                    Registration.event_id == event_id,
+                    Registration.status == RegistrationStatus.WAITLISTED,
+                )
                 .order_by(Registration.waitlist_position)
             )
         )
@@ -56,5 +71,8 @@ def check_counters(db: Database, event_id: int) -> Event:
         )
         held = sum(counts.get(s, 0) for s in RegistrationStatus if s.holds_seat)
         assert event.seats_held == held, (event.seats_held, counts)
-        assert event.waitlist_count == counts.get(RegistrationStatus.WAITLISTED, 0), (event.waitlist_count, counts)
+        assert event.waitlist_count == counts.get(RegistrationStatus.WAITLISTED, 0), (
+            event.waitlist_count,
+            counts,
+        )
         return event

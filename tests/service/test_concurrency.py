@@ -47,7 +47,9 @@ def test_500_concurrent_registrations_hold_exactly_100_seats(db, factory):
     assert sorted(set(codes)) == [303], f"unexpected answers: {sorted(set(codes))}"
     rows = _registrations(db, event_id)
     confirmed = [r for r in rows if r.status is S.CONFIRMED]
-    waiting = sorted((r for r in rows if r.status is S.WAITLISTED), key=lambda r: r.waitlist_position)
+    waiting = sorted(
+        (r for r in rows if r.status is S.WAITLISTED), key=lambda r: r.waitlist_position
+    )
     assert (len(rows), len(confirmed), len(waiting)) == (500, 100, 400)
     # Arrival order: positions 1..400 in the order the decisions were taken, after every seat.
     assert [r.waitlist_position for r in waiting] == list(range(1, 401))
@@ -64,7 +66,9 @@ def test_negative_control_without_the_guard_overbooks(db, factory):
     with live_server(UNGUARDED, workers=3, threads=8) as base:
         _rush(base, tokens)
     confirmed = sum(r.status is S.CONFIRMED for r in _registrations(db, event_id))
-    assert confirmed > 100, "without its guard the service should overbook; the test would miss a race"
+    assert confirmed > 100, (
+        "without its guard the service should overbook; the test would miss a race"
+    )
 
 
 def test_50_concurrent_posts_of_one_link_make_one_registration(db, factory):
@@ -83,7 +87,8 @@ def _held_now(db, event_id: int) -> int:
     with db.transaction(write=False) as session:
         return session.scalar(
             select(func.count()).where(
-                Registration.event_id == event_id, Registration.status.in_([S.CONFIRMED, S.OFFERED, S.ATTENDED])
+                Registration.event_id == event_id,
+                Registration.status.in_([S.CONFIRMED, S.OFFERED, S.ATTENDED]),
             )
         )
 
@@ -108,13 +113,16 @@ def test_cancellations_racing_registrations_never_exceed_capacity(db, factory, p
 
         sampler = threading.Thread(target=sample)
         sampler.start()
-        jobs = [(p.token, "cancel") for p in seated[:20]] + [(p.token, "register") for p in newcomers]
+        jobs = [(p.token, "cancel") for p in seated[:20]] + [
+            (p.token, "register") for p in newcomers
+        ]
         with ThreadPoolExecutor(40) as pool:
             codes = list(pool.map(lambda job: click(base, *job), jobs))
         stop.set()
         sampler.join()
     assert set(codes) == {303}
-    assert len(samples) > 10 and max(samples) <= capacity
+    assert len(samples) > 10
+    assert max(samples) <= capacity
     rows = {r.invitation_id: r for r in _registrations(db, event_id)}
     seat = S.CONFIRMED if policy == "confirm" else S.OFFERED
     promoted = [i for i in first_in_line if rows[i].status is seat]
@@ -152,6 +160,10 @@ def test_offer_expiry_run_twice_at_once_passes_the_seat_on_once(db, factory):
         results = sorted(pool.map(lambda _: expire(), range(2)))
     assert results == [0, 1]
     rows = {r.invitation_id: r.status for r in _registrations(db, event_id)}
-    assert [rows[p.invitation_id] for p in (second, third, fourth)] == [S.CANCELLED, S.OFFERED, S.WAITLISTED]
+    assert [rows[p.invitation_id] for p in (second, third, fourth)] == [
+        S.CANCELLED,
+        S.OFFERED,
+        S.WAITLISTED,
+    ]
     with db.transaction(write=False) as session:
         assert session.get(Event, event_id).seats_held == 1

@@ -8,7 +8,12 @@ import pytest
 
 from service.db import utcnow
 from service.registrations import services
-from service.registrations.errors import InvalidAnswers, NotAllowed, OfferExpired, RegistrationClosed
+from service.registrations.errors import (
+    InvalidAnswers,
+    NotAllowed,
+    OfferExpired,
+    RegistrationClosed,
+)
 from service.registrations.models import RegistrationStatus as S
 from tests.service.helpers import act, check_counters, statuses, waitlist
 
@@ -46,7 +51,9 @@ def test_cancel_promotes_first_waitlisted_directly_under_confirm_policy(db, fact
 
 
 def test_cancel_offers_the_seat_until_a_deadline_under_offer_policy(db, factory):
-    event_id = factory.event(capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 24})
+    event_id = factory.event(
+        capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 24}
+    )
     first, second = factory.invitees(event_id, 2)
     act(db, first.invitation_id, services.register, {})
     act(db, second.invitation_id, services.register, {})
@@ -57,7 +64,9 @@ def test_cancel_offers_the_seat_until_a_deadline_under_offer_policy(db, factory)
         from service.registrations.models import Registration
 
         offer = session.query(Registration).filter_by(invitation_id=second.invitation_id).one()
-        assert before + timedelta(hours=24) <= offer.offer_expires_at <= utcnow() + timedelta(hours=24)
+        assert (
+            before + timedelta(hours=24) <= offer.offer_expires_at <= utcnow() + timedelta(hours=24)
+        )
     assert act(db, second.invitation_id, services.accept_offer) is S.CONFIRMED
     check_counters(db, event_id)
 
@@ -76,7 +85,9 @@ def test_newcomer_waits_behind_the_waitlist_even_when_a_seat_is_free(db, factory
 
 
 def test_late_accept_is_refused_and_expiry_passes_the_seat_on_once(db, factory):
-    event_id = factory.event(capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 1})
+    event_id = factory.event(
+        capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 1}
+    )
     first, second, third = factory.invitees(event_id, 3)
     for p in (first, second, third):
         act(db, p.invitation_id, services.register, {})
@@ -114,7 +125,9 @@ def test_raising_capacity_promotes_and_lowering_keeps_everyone(db, factory):
         act(db, p.invitation_id, services.register, {})
     with db.transaction() as session:
         services.set_capacity(session, event_id, 4)
-    assert [statuses(db, event_id)[p.invitation_id] for p in people] == [S.CONFIRMED] * 4 + [S.WAITLISTED]
+    assert [statuses(db, event_id)[p.invitation_id] for p in people] == [S.CONFIRMED] * 4 + [
+        S.WAITLISTED
+    ]
     with db.transaction() as session:
         services.set_capacity(session, event_id, 1)
     assert list(statuses(db, event_id).values()).count(S.CONFIRMED) == 4
@@ -143,7 +156,15 @@ def test_closed_window_refuses_registration(db, factory):
 
 def test_required_answer_is_named_when_missing(db, factory):
     event_id = factory.event(
-        questions=[{"key": "lunch", "label": "Déjeuner", "kind": "choice", "choices": ["oui", "non"], "required": True}]
+        questions=[
+            {
+                "key": "lunch",
+                "label": "Déjeuner",
+                "kind": "choice",
+                "choices": ["oui", "non"],
+                "required": True,
+            }
+        ]
     )
     person = factory.invitees(event_id, 1)[0]
     with pytest.raises(InvalidAnswers) as error:

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 
 from service.db import Database, utcnow
@@ -51,12 +57,18 @@ class RegistrationMachine(RuleBasedStateMachine):
     def _snapshot(self) -> tuple[Event, dict[int, Registration]]:
         with self.db.transaction(write=False) as session:
             event = session.get(Event, self.event_id)
-            rows = session.scalars(select(Registration).where(Registration.event_id == self.event_id)).all()
+            rows = session.scalars(
+                select(Registration).where(Registration.event_id == self.event_id)
+            ).all()
             return event, {r.invitation_id: r for r in rows}  # type: ignore[return-value]
 
     def _step(self, action, invitation: int | None = None, *args) -> None:  # type: ignore[no-untyped-def]
         _, before = self._snapshot()
-        queue_before = [i for i, r in sorted(before.items(), key=lambda kv: kv[1].waitlist_position or 0) if r.status is S.WAITLISTED]
+        queue_before = [
+            i
+            for i, r in sorted(before.items(), key=lambda kv: kv[1].waitlist_position or 0)
+            if r.status is S.WAITLISTED
+        ]
         try:
             with self.db.transaction() as session:
                 if invitation is None:
@@ -67,7 +79,11 @@ class RegistrationMachine(RuleBasedStateMachine):
             pass
         event, after = self._snapshot()
         held = sum(r.status.holds_seat for r in after.values())
-        gained = [i for i, r in after.items() if r.status.holds_seat and not (i in before and before[i].status.holds_seat)]
+        gained = [
+            i
+            for i, r in after.items()
+            if r.status.holds_seat and not (i in before and before[i].status.holds_seat)
+        ]
         if gained:
             # A seat is only ever given within capacity.
             assert held <= event.capacity, (held, event.capacity)
@@ -104,7 +120,9 @@ class RegistrationMachine(RuleBasedStateMachine):
 
     @rule(capacity=st.integers(0, 6))
     def organiser_sets_capacity(self, capacity: int) -> None:
-        self._step(lambda session: services.set_capacity(session, self.event_id, capacity, now=self.now))
+        self._step(
+            lambda session: services.set_capacity(session, self.event_id, capacity, now=self.now)
+        )
 
     @rule()
     def organiser_promotes(self) -> None:
@@ -118,7 +136,10 @@ class RegistrationMachine(RuleBasedStateMachine):
             return
         event, rows = self._snapshot()
         held = sum(r.status.holds_seat for r in rows.values())
-        waiting = sorted((r for r in rows.values() if r.status is S.WAITLISTED), key=lambda r: r.waitlist_position)
+        waiting = sorted(
+            (r for r in rows.values() if r.status is S.WAITLISTED),
+            key=lambda r: r.waitlist_position,
+        )
         assert event.seats_held == held
         assert event.waitlist_count == len(waiting)
         assert [r.waitlisted_at for r in waiting] == sorted(r.waitlisted_at for r in waiting)

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.slow
 
 def _event_with_an_offer(db, factory):  # type: ignore[no-untyped-def]
     """Capacity 1: the first person cancels, the second is offered the seat, two more wait."""
-    event_id = factory.event(capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 48})
+    event_id = factory.event(
+        capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 48}
+    )
     people = factory.invitees(event_id, 4)
     for p in people:
         act(db, p.invitation_id, services.register, {})
@@ -52,7 +54,12 @@ def test_two_ticks_at_once_expire_the_offer_and_pass_the_seat_on_once(db, factor
         log.wait_for("Task convier.tick[", times=2, timeout=60)
         log.wait_for("succeeded", times=2, timeout=60)
     states = statuses(db, event_id)
-    assert [states[p.invitation_id] for p in people] == [S.CANCELLED, S.CANCELLED, S.OFFERED, S.WAITLISTED]
+    assert [states[p.invitation_id] for p in people] == [
+        S.CANCELLED,
+        S.CANCELLED,
+        S.OFFERED,
+        S.WAITLISTED,
+    ]
     assert check_counters(db, event_id).seats_held == 1
 
 
@@ -60,5 +67,9 @@ def test_beat_runs_the_tick_by_itself(db, factory):
     event_id, people = _event_with_an_offer(db, factory)
     _deadline_passes(db, people[1].invitation_id)
     with celery_worker({"TICK_SECONDS": "0.5"}, concurrency=1, beat=True):
-        wait_for(lambda: statuses(db, event_id)[people[2].invitation_id] is S.OFFERED, 60, "beat to expire the offer")
+        wait_for(
+            lambda: statuses(db, event_id)[people[2].invitation_id] is S.OFFERED,
+            60,
+            "beat to expire the offer",
+        )
     assert statuses(db, event_id)[people[1].invitation_id] is S.CANCELLED

@@ -1,0 +1,149 @@
+"""End to end, in a real browser (Debian's chromium, driven by selenium through chromedriver),
+against the application under gunicorn: two people, one seat, the waitlist and the seat offer.
+
+Without chromium this test is skipped with the reason, except under CI (CI=true), where it fails:
+.ci/run installs chromium and chromium-driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.db import Database
+from tests.conftest import TEST_ENV
+from tests.factories import Factory
+from tests.servers import live_server
+from tests.service.test_pages import new_invitee
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,1000",
+)  # fmt: skip
+WAIT_SECONDS = 30
+
+pytestmark = pytest.mark.slow
+
+
+def _require_browser() -> None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package (pip install -e '.[test]')")
+    if missing:
+        install = "apt-get install chromium chromium-driver"
+        reason = f"no browser to drive: missing {', '.join(missing)} ({install})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run the browser test")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def open_browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
+    """Opens a new browser, with its own profile (so its own cookies), speaking French."""
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers: list[Any] = []
+
+    def open_one(name: str) -> Any:
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={tmp_path / name}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
+        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+        drivers.append(driver)
+        return driver
+
+    try:
+        yield open_one
+    finally:
+        for driver in drivers:
+            driver.quit()
+
+
+def test_two_people_one_seat_waitlist_offer_and_acceptance(
+    db: Database, factory: Factory, open_browser
+):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # gunicorn runs with the test environment: the database written here is the one it reads.
+    assert TEST_ENV["DATABASE_URL"] == factory.settings.database_url == db.url
+    event_id = factory.event(
+        title="Rencontre à une place",
+        capacity=1,
+        registration={"waitlist_policy": "offer", "claim_window_hours": 48},
+    )
+    _, token_a = new_invitee(factory, event_id, "claire@example.org", "Claire Martin")
+    _, token_b = new_invitee(factory, event_id, "karim@example.org", "Karim Benali")
+
+    def status_says(driver: Any, words: str) -> None:
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, "p.status"), words)
+        )
+
+    def button(driver: Any, label: str) -> Any:
+        return WebDriverWait(driver, WAIT_SECONDS).until(
+            ec.element_to_be_clickable((By.XPATH, f'//button[normalize-space()="{label}"]'))
+        )
+
+    with live_server(env=TEST_ENV) as base:
+        a = open_browser("a")
+        b = open_browser("b")
+
+        # A opens the link and registers with the keyboard alone.
+        a.get(f"{base}/r/{token_a}")
+        WebDriverWait(a, WAIT_SECONDS).until(ec.element_to_be_clickable((By.ID, "first_name")))
+        assert a.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+        assert "Rencontre à une place" in a.find_element(By.TAG_NAME, "h1").text
+        assert a.find_element(By.ID, "first_name").get_attribute("value") == "Claire"
+        organisation = a.find_element(By.ID, "organisation")
+        organisation.send_keys("Le Labo de l'ESS")
+        organisation.send_keys(Keys.TAB)
+        focused = a.switch_to.active_element
+        assert focused.text == "S'inscrire"
+        # The keyboard focus is visible: a solid 3px ring.
+        assert focused.value_of_css_property("outline-style") == "solid"
+        assert focused.value_of_css_property("outline-width") == "3px"
+        focused.send_keys(Keys.ENTER)
+        status_says(a, "Claire Martin, votre inscription est confirmée.")
+        assert a.find_element(By.CSS_SELECTOR, "p.status").get_attribute("role") == "status"
+
+        # B registers with a click: the seat is taken, B waits first in line.
+        b.get(f"{base}/r/{token_b}")
+        button(b, "S'inscrire").click()
+        status_says(b, "vous êtes inscrit·e sur la liste d'attente, en position 1.")
+
+        # A cancels (accepting a confirmation dialog if the page asks for one).
+        a.get(f"{base}/r/{token_a}")
+        button(a, "Annuler mon inscription").click()
+        with contextlib.suppress(NoAlertPresentException):
+            a.switch_to.alert.accept()
+        status_says(a, "Votre inscription est annulée.")
+
+        # B's page now offers the seat, until a deadline; B takes it.
+        b.get(f"{base}/r/{token_b}")
+        status_says(b, "Une place s'est libérée pour vous. Elle vous est réservée jusqu'au")
+        button(b, "J'accepte la place").click()
+        status_says(b, "Karim Benali, votre inscription est confirmée.")
+
+        # And A's page, opened again, shows the cancellation and the form to register again.
+        a.get(f"{base}/r/{token_a}")
+        status_says(a, "Votre inscription est annulée.")
+        button(a, "S'inscrire")

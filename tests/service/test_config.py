@@ -1,0 +1,56 @@
+"""Settings: every bad value is named with what is expected, all at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.config import ConfigError, load_settings
+
+
+def test_embedded_default_needs_no_setting_and_keeps_its_own_key(tmp_path):
+    settings = load_settings({"CONVIER_VAR_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'convier.sqlite'}"
+    assert settings.broker_url.startswith("sqla+sqlite:///")
+    assert settings.timezone == "Europe/Paris"
+    assert settings.mail_backend == "file"
+    again = load_settings({"CONVIER_VAR_DIR": str(tmp_path)})
+    assert again.secret_key == settings.secret_key
+    assert len(settings.secret_key) >= 32
+
+
+def test_every_bad_value_is_reported_by_name(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings(
+            {
+                "CONVIER_VAR_DIR": str(tmp_path),
+                "DATABASE_URL": "mysql://db/convier",
+                "REDIS_URL": "http://redis",
+                "BASE_URL": "example.org",
+                "TIMEZONE": "Europe/Nowhere",
+                "MAIL_BACKEND": "pigeon",
+                "SMTP_URL": "ftp://mail",
+                "TICK_SECONDS": "soon",
+            }
+        )
+    named = {problem.split(":")[0] for problem in error.value.problems}
+    assert named == {
+        "DATABASE_URL", "REDIS_URL", "BASE_URL", "TIMEZONE",
+        "MAIL_BACKEND", "SMTP_URL", "TICK_SECONDS", "SECRET_KEY",
+    }  # fmt: skip
+
+
+def test_backends_require_their_settings(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings({"CONVIER_VAR_DIR": str(tmp_path), "MAIL_BACKEND": "sendgrid"})
+    assert any(p.startswith("SENDGRID_API_KEY:") for p in error.value.problems)
+
+
+def test_old_keys_verify_and_the_new_key_signs(tmp_path):
+    settings = load_settings(
+        {
+            "CONVIER_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "n" * 20,
+            "SECRET_KEYS_OLD": "a" * 20 + ", " + "b" * 20,
+        }
+    )
+    assert settings.signing_keys == ["a" * 20, "b" * 20, "n" * 20]
