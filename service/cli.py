@@ -44,6 +44,7 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             self._db = Database(self.settings.database_url)
+            click.get_current_context().call_on_close(self._db.dispose)
         return self._db
 
 
@@ -54,8 +55,10 @@ def load_event_file(path: Path) -> EventIn:
     """Read an event description from YAML or JSON; errors name the file and the field."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{path}: cannot read the file ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text (save it as UTF-8): {exc}") from exc
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read the file ({exc.strerror})") from exc
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

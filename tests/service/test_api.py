@@ -1,0 +1,92 @@
+"""The JSON API: bearer tokens, events, capacity, invitations, registrations, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from service.api.services import create_token
+from service.demo import DEMO_EVENT
+
+
+@pytest.fixture
+def auth(db) -> dict[str, str]:
+    with db.transaction() as session:
+        return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
+
+
+def event_body(**changes):
+    body = yaml.safe_load(DEMO_EVENT.read_text(encoding="utf-8"))
+    body.update(date="2030-07-05", **changes)
+    return body
+
+
+def test_openapi_document_is_valid_and_lists_the_routes(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    assert "/events/{event_id}/invitations" in document["paths"]
+    assert "EventIn" in document["components"]["schemas"]
+
+
+def test_every_route_refuses_a_missing_or_unknown_token(client):
+    for method, path in [
+        ("get", "/events"),
+        ("post", "/events"),
+        ("get", "/events/1/registrations"),
+    ]:
+        assert getattr(client, method)(f"/api/v1{path}").status_code == 401
+        assert (
+            getattr(client, method)(
+                f"/api/v1{path}", headers={"Authorization": "Bearer nope"}
+            ).status_code
+            == 401
+        )
+
+
+def test_create_invite_register_and_read_counts(client, auth):
+    created = client.post("/api/v1/events", json=event_body(capacity=1), headers=auth)
+    assert created.status_code == 201
+    event_id = created.get_json()["id"]
+    assert client.post("/api/v1/events", json=event_body(), headers=auth).status_code == 409
+    links = []
+    for email in ("a@example.org", "b@example.org"):
+        answer = client.post(
+            f"/api/v1/events/{event_id}/invitations", json={"email": email}, headers=auth
+        )
+        assert answer.status_code == 201
+        links.append(answer.get_json()["link"].removeprefix("http://127.0.0.1:5000"))
+    for link in links:
+        page = client.get(link)
+        token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+        assert client.post(f"{link}/register", data={"csrf_token": token}).status_code == 303
+    counts = client.get(f"/api/v1/events/{event_id}", headers=auth).get_json()["counts"]
+    assert (counts["confirmed"], counts["waitlisted"], counts["seats_free"]) == (1, 1, 0)
+    raised = client.put(f"/api/v1/events/{event_id}/capacity", json={"capacity": 2}, headers=auth)
+    assert raised.get_json()["counts"]["offered"] == 1
+    rows = client.get(f"/api/v1/events/{event_id}/registrations", headers=auth).get_json()
+    assert [(r["email"], r["status"]) for r in rows] == [
+        ("a@example.org", "confirmed"),
+        ("b@example.org", "offered"),
+    ]
+
+
+def test_bad_bodies_name_their_fields(client, auth):
+    bad = client.post(
+        "/api/v1/events", json=event_body(capacity="many", slug="Bad Slug"), headers=auth
+    )
+    assert bad.status_code == 422
+    assert {e.split(":")[0] for e in bad.get_json()["errors"]} == {"capacity", "slug"}
+    assert client.post("/api/v1/events", data="{", headers=auth).status_code == 400
+    event_id = client.post("/api/v1/events", json=event_body(), headers=auth).get_json()["id"]
+    invalid = client.post(
+        f"/api/v1/events/{event_id}/invitations", json={"email": "nobody"}, headers=auth
+    )
+    assert invalid.status_code == 422
+    assert invalid.get_json()["errors"][0].startswith("email:")
+    negative = client.put(
+        f"/api/v1/events/{event_id}/capacity", json={"capacity": -3}, headers=auth
+    )
+    assert negative.status_code == 422
+    assert client.get("/api/v1/events/999", headers=auth).status_code == 404
+    assert client.get("/api/v1/nowhere", headers=auth).get_json()["error"] == "not_found"

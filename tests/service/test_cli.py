@@ -1,0 +1,117 @@
+"""The `convier` command, run in-process on the test database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from service.cli import main
+from service.demo import DEMO_EVENT
+
+CHANGE = {"capacity": 1, "slug": "ma-rencontre"}
+
+
+def run(*args: str, ok: bool = True) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert (result.exit_code == 0) is ok, result.output
+    return result.output
+
+
+@pytest.fixture
+def event_file(tmp_path: Path) -> Path:
+    data = yaml.safe_load(DEMO_EVENT.read_text(encoding="utf-8"))
+    data.update(CHANGE, date="2030-07-05")
+    path = tmp_path / "event.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_create_show_invite_and_list_registrations(db, event_file, client):
+    assert "created event 1: Rencontre nationale" in run(
+        "event", "create", "--file", str(event_file)
+    )
+    assert "2030-07-05 14:30" in run("event", "list")
+    first = run(
+        "invite", "--event", "1", "--email", " Moi@Example.org ", "--name", "Moi Même"
+    ).strip()
+    second = run("invite", "--event", "1", "--email", "collegue@example.org").strip()
+    for link in (first, second):
+        page = client.get(link.removeprefix("http://127.0.0.1:5000"))
+        assert page.status_code == 200
+    assert (
+        run("invite", "--event", "1", "--email", "moi@example.org").strip().split(".")[0]
+        == first.split(".")[0]
+    )
+    counts = dict(line.split() for line in run("event", "show", "1").splitlines()[2:])
+    assert counts == {
+        "capacity": "1", "confirmed": "0", "offered": "0", "waitlisted": "0", "declined": "0",
+        "cancelled": "0", "attended": "0", "seats_held": "0", "seats_free": "1",
+    }  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(run("registrations", "--event", "1"))))
+    assert rows == []
+
+
+def test_bad_event_file_names_each_field(db, tmp_path):
+    path = tmp_path / "bad.yaml"
+    data = yaml.safe_load(DEMO_EVENT.read_text(encoding="utf-8"))
+    data.update(capacity=-1, colour="blue")
+    data["programme"][0]["starts"] = "25h00"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    output = run("event", "create", "--file", str(path), ok=False)
+    assert "capacity: Input should be greater than or equal to 0" in output
+    assert "programme.0.starts:" in output
+    assert "colour: Extra inputs are not permitted" in output
+    assert run("event", "list") == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[1, 2", "not valid YAML"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("\x00\xff", "not UTF-8 text"),
+    ],
+)
+def test_unreadable_event_files_are_refused_clearly(db, tmp_path, content, message):
+    path = tmp_path / "event.yaml"
+    path.write_bytes(content.encode("latin-1"))
+    assert message in run("event", "create", "--file", str(path), ok=False)
+
+
+def test_unknown_event_and_bad_email_are_named(db, event_file):
+    assert "event: no event with id 9" in run("event", "show", "9", ok=False)
+    run("event", "create", "--file", str(event_file))
+    assert "--email:" in run("invite", "--event", "1", "--email", "pas-une-adresse", ok=False)
+    assert "--event:" in run("invite", "--event", "7", "--email", "a@example.org", ok=False)
+
+
+def test_set_capacity_and_registrations_as_json(db, factory, client):
+    from service.registrations import services
+    from tests.service.helpers import act
+
+    event_id = factory.event(capacity=1, registration={"waitlist_policy": "confirm"})
+    people = factory.invitees(event_id, 3)
+    for p in people:
+        act(db, p.invitation_id, services.register, {})
+    assert "capacity 2; seats held 2; waiting 1" in run("event", "set-capacity", str(event_id), "2")
+    rows = json.loads(run("registrations", "--event", str(event_id), "--format", "json"))
+    assert [(r["email"], r["status"], r["waitlist_position"]) for r in rows] == [
+        ("invite00000@example.org", "confirmed", None),
+        ("invite00001@example.org", "confirmed", None),
+        ("invite00002@example.org", "waitlisted", 2),
+    ]
+
+
+def test_demo_loads_once(db):
+    first = run("demo")
+    assert "created event" in first
+    assert first.count("http://127.0.0.1:5000/r/") == 4
+    second = run("demo")
+    assert "already loaded" in second
+    assert run("event", "list").count("\n") == 1
