@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_datetime, get_locale, lazy_gettext
 
 from service.events.models import Question, SpeakerRole
 
@@ -36,15 +36,17 @@ def capfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+ROLE_LABELS = {
+    SpeakerRole.ANIMATION: lazy_gettext("Animation"),
+    SpeakerRole.GRAND_TEMOIN: lazy_gettext("Grand témoin"),
+    SpeakerRole.TEMOIGNAGE: lazy_gettext("Témoignage"),
+}
+
+
 def role_label(role: SpeakerRole) -> str:
-    """The speaker's part, as printed in the programme."""
-    labels = {
-        SpeakerRole.ANIMATION: gettext("Animation"),
-        SpeakerRole.GRAND_TEMOIN: gettext("Grand témoin"),
-        SpeakerRole.INTERVENTION: "",
-        SpeakerRole.TEMOIGNAGE: gettext("Témoignage"),
-    }
-    return labels[role]
+    """The speaker's part, as printed in the programme; nothing for a plain intervention."""
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else ""
 
 
 def question_label(question: Question) -> str:

@@ -93,7 +93,7 @@ def _page(
 def show(token: str) -> tuple[str, int] | str:
     """The event, the person's state and the buttons that apply to it; changes nothing."""
     with get_db().transaction(write=False) as session:
-        invitation = find_invitation(session, get_settings(), token)
+        invitation = find_invitation(session, get_settings(), token, for_page=True)
         if isinstance(invitation, LinkProblem):
             return _link_refused(invitation)
         return _page(invitation, invitation.registration, token)

@@ -29,11 +29,11 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%%|%[sdifr]")
 
 
 def extracted() -> Catalog:
-    """The messages of the sources, extracted as `pybabel extract -F babel.cfg -k _l` does."""
+    """The messages of the sources, extracted as `pybabel extract -F babel.cfg -k _l -k lazy_gettext` does."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     catalog = Catalog(locale="fr")
-    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
