@@ -29,7 +29,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%%|%[sdifr]")
 
 
 def extracted() -> Catalog:
-    """The messages of the sources, extracted as `pybabel extract -F babel.cfg -k _l -k lazy_gettext` does."""
+    """The messages of the sources, extracted as `pybabel extract -F babel.cfg` (see it) does."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     catalog = Catalog(locale="fr")
