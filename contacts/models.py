@@ -1,22 +1,26 @@
-"""The contact: one person, known by a normalised email address."""
+"""Contacts, the network mailing lists they belong to, saved segments and the suppression list."""
 
 from __future__ import annotations
 
+import enum
+import unicodedata
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
+from service.events.models import enum_column
 
 
 def normalise_email(address: str) -> str:
-    """The form under which an address is stored and compared: trimmed, lower case."""
-    return address.strip().lower()
+    """The form under which an address is stored and compared: NFC, trimmed, lower case."""
+    return unicodedata.normalize("NFC", address).strip().lower()
 
 
 class Contact(Base):
-    """A person who can be invited."""
+    """A person who can be invited; one row per address, whatever the number of lists."""
 
     __tablename__ = "contact"
 
@@ -25,10 +29,89 @@ class Contact(Base):
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
+    role: Mapped[str] = mapped_column(String(300), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
     language: Mapped[str] = mapped_column(String(8), default="fr")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan"
+    )
 
     @property
     def display_name(self) -> str:
         """First and last name, or the address when no name is known."""
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+
+
+class MailingList(Base):
+    """A network's mailing list (CNCRES, COORACE…), as imported."""
+
+    __tablename__ = "mailing_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    network: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="mailing_list", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    """A contact on a list, with the file it came from."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("list_id", "contact_id", name="uq_membership_list_contact"),
+        Index("ix_membership_contact_id", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("mailing_list.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact: Mapped[Contact] = relationship(back_populates="memberships")
+    mailing_list: Mapped[MailingList] = relationship(back_populates="memberships")
+
+
+class SuppressionReason(enum.StrEnum):
+    """Why an address must not be mailed again."""
+
+    UNSUBSCRIBED = "unsubscribed"
+    HARD_BOUNCE = "hard_bounce"
+    SPAM_REPORT = "spam_report"
+    ERASED = "erased"
+    MANUAL = "manual"
+
+
+class Suppression(Base):
+    """An address never to be mailed again, kept only as a keyed hash (it outlives erasure)."""
+
+    __tablename__ = "suppression"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[SuppressionReason] = mapped_column(
+        enum_column(SuppressionReason, "suppression_reason")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Segment(Base):
+    """A saved filter over lists, tags, region, organisation and event state."""
+
+    __tablename__ = "segment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

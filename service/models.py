@@ -1,6 +1,6 @@
 """Every model, imported in one place so that the metadata knows all tables."""
 
-from contacts.models import Contact
+from contacts.models import Contact, MailingList, Membership, Segment, Suppression
 from service.api.models import ApiToken
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.registrations.models import Invitation, Registration
@@ -10,8 +10,12 @@ __all__ = [
     "Contact",
     "Event",
     "Invitation",
+    "MailingList",
+    "Membership",
     "ProgrammeSession",
     "Question",
     "Registration",
+    "Segment",
     "Speaker",
+    "Suppression",
 ]
