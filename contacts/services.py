@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contacts.models import Contact, normalise_email
+from contacts.models import Contact, MailingList, Membership, normalise_email
 
 
 class InvalidEmail(ValueError):
@@ -42,3 +42,14 @@ def get_or_create_contact(
     elif name and not (contact.first_name or contact.last_name):
         contact.first_name, contact.last_name = first, last
     return contact
+
+
+def list_sizes(session: Session) -> list[tuple[str, int]]:
+    """Each mailing list's name and number of members, by name."""
+    rows = session.execute(
+        select(MailingList.name, func.count(Membership.id))
+        .outerjoin(Membership, Membership.list_id == MailingList.id)
+        .group_by(MailingList.name)
+        .order_by(MailingList.name)
+    )
+    return [(name, members) for name, members in rows]

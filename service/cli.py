@@ -12,43 +12,16 @@ import click
 import yaml
 from pydantic import ValidationError
 
+from contacts.cli import contacts_group
 from contacts.services import InvalidEmail
 from service.api.serialise import event_json
-from service.config import ConfigError, Settings, load_settings
-from service.db import Database
+from service.cli_context import Context, pass_ctx
 from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
 from service.registrations import services
 from service.registrations.invitations import UnknownEvent, invitation_link, invite
 from service.registrations.queries import REGISTRATION_FIELDS, registration_rows
-
-
-class Context:
-    """Settings and database, made on first use so that `--help` needs neither."""
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._db: Database | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            try:
-                self._settings = load_settings()
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
-        return self._settings
-
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            self._db = Database(self.settings.database_url)
-            click.get_current_context().call_on_close(self._db.dispose)
-        return self._db
-
-
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
 def load_event_file(path: Path) -> EventIn:
@@ -264,6 +237,9 @@ def worker(concurrency: int, no_beat: bool) -> None:
     from service.runner import run_worker
 
     run_worker(concurrency, beat=not no_beat)
+
+
+main.add_command(contacts_group)
 
 
 @main.command("run")

@@ -3,6 +3,7 @@ on SQLite with BEGIN IMMEDIATE."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -78,8 +79,14 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _json_dumps(value: Any) -> str:
+    # Accented text stays readable in the database, and searchable as written (tags: "élu").
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and explicit BEGIN."""
+    kwargs.setdefault("json_serializer", _json_dumps)
     if url.startswith("sqlite"):
         kwargs.setdefault(
             "connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}

@@ -1,0 +1,91 @@
+"""Checking one imported row: each field is cleaned, or the row is refused naming the column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+
+from contacts.models import normalise_email
+
+LIMITS = {
+    "first_name": 200,
+    "last_name": 200,
+    "organisation": 300,
+    "role": 300,
+    "region": 100,
+    "phone": 50,
+}
+LANGUAGES = {
+    "fr": "fr", "francais": "fr", "français": "fr", "french": "fr",
+    "en": "en", "anglais": "en", "english": "en",
+}  # fmt: skip
+TAG_SPLIT = re.compile(r"[,;|]")
+
+
+@dataclass
+class CleanContact:
+    """The fields of one valid row, ready to be written."""
+
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    organisation: str = ""
+    role: str = ""
+    region: str = ""
+    phone: str = ""
+    language: str = ""
+    tags: list[str] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def fill_from(self, other: CleanContact) -> None:
+        """Take `other`'s values for the fields this one leaves empty (a duplicate row merged)."""
+        for name in LIMITS:
+            if not getattr(self, name) and getattr(other, name):
+                setattr(self, name, getattr(other, name))
+        self.language = self.language or other.language
+        self.tags = self.tags + [t for t in other.tags if t not in self.tags]
+        self.extra = {**other.extra, **self.extra}
+
+
+class RowRefused(ValueError):
+    """A row that cannot be imported; `field` is the field whose column is at fault."""
+
+    def __init__(self, field_name: str, reason: str):
+        self.field = field_name
+        self.reason = reason
+        super().__init__(f"{field_name}: {reason}")
+
+
+def clean_email(raw: str) -> str:
+    """The stored form of an address, or RowRefused saying what is wrong with it."""
+    text = raw.strip()
+    if not text:
+        raise RowRefused("email", "no email address")
+    try:
+        validated = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise RowRefused("email", str(exc)) from exc
+    return normalise_email(validated.normalized)
+
+
+def clean_row(values: dict[str, str], extra: dict[str, str]) -> CleanContact:
+    """A CleanContact from a row's mapped values; RowRefused names the first field at fault."""
+    contact = CleanContact(email=clean_email(values.get("email", "")), extra=dict(extra))
+    full_name = values.get("full_name", "").strip()
+    if full_name and not (values.get("first_name") or values.get("last_name")):
+        first, _, last = full_name.partition(" ")
+        values = {**values, "first_name": first, "last_name": last.strip()}
+    for name, limit in LIMITS.items():
+        text = " ".join(values.get(name, "").split())
+        if len(text) > limit:
+            raise RowRefused(name, f"longer than {limit} characters")
+        setattr(contact, name, text)
+    language = values.get("language", "").strip().lower()
+    if language:
+        if language not in LANGUAGES:
+            raise RowRefused("language", f"unknown language {language!r} (fr or en)")
+        contact.language = LANGUAGES[language]
+    contact.tags = [t.strip() for t in TAG_SPLIT.split(values.get("tags", "")) if t.strip()]
+    return contact

@@ -1,0 +1,131 @@
+"""`convier contacts …`: import network mailing lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from contacts.imports import ImportReport, import_contacts
+from contacts.parsing import ParseError
+from contacts.segments import EventState, SegmentRules, count, load_rules, save_segment
+from contacts.services import list_sizes
+from service.cli_context import Context, pass_ctx
+from service.events.schemas import describe_errors
+
+MAX_ERRORS_SHOWN = 50
+
+
+def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.partition("=")
+        if not sep or not column.strip():
+            raise click.BadParameter(
+                f"{pair!r}: expected COLUMN=FIELD, e.g. 'Adresse pro=email'", param_hint="--map"
+            )
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _print_report(report: ImportReport) -> None:
+    for error in report.errors[:MAX_ERRORS_SHOWN]:
+        click.echo(f"  rejected: {error}", err=True)
+    if report.rejected > MAX_ERRORS_SHOWN:
+        click.echo(f"  … and {report.rejected - MAX_ERRORS_SHOWN} more rejected rows", err=True)
+    for warning in report.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+    prefix = "dry run, nothing written — " if report.dry_run else ""
+    counts = ", ".join(
+        f"{value} {name.replace('_', ' ')}" for name, value in report.summary().items()
+    )
+    click.echo(f"{prefix}list {report.list_name!r}: {counts}")
+
+
+def _show_progress(phase: str, done: int, total: int | None) -> None:
+    """One status line on stderr, rewritten in place: rows checked, then contacts written."""
+    if total:
+        click.echo(f"\r{phase}: {done:,}/{total:,} ({100 * done // total}%)   ", nl=False, err=True)
+    else:
+        click.echo(f"\r{phase}: {done:,} rows   ", nl=False, err=True)
+
+
+@click.group("contacts")
+def contacts_group() -> None:
+    """Contacts and network mailing lists."""
+
+
+@contacts_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--list", "list_name", required=True, help="the mailing list the file belongs to")
+@click.option(
+    "--map", "pairs", multiple=True, metavar="COLUMN=FIELD", help="map a column to a field"
+)
+@click.option(
+    "--sheet", help="the sheet of an XLSX workbook (default: the first with an email column)"
+)
+@click.option("--dry-run", is_flag=True, help="check and count everything, write nothing")
+@click.option(
+    "--update",
+    "overwrite",
+    is_flag=True,
+    help="overwrite known contacts' fields, not only empty ones",
+)
+@pass_ctx
+def import_command(
+    ctx: Context,
+    path: Path,
+    list_name: str,
+    pairs: tuple[str, ...],
+    sheet: str | None,
+    dry_run: bool,
+    overwrite: bool,
+) -> None:
+    """Import a CSV or XLSX export into a list; rows in error are reported and skipped."""
+    mapping = _mapping(pairs)
+    try:
+        report = import_contacts(
+            ctx.db, ctx.settings, path, list_name, mapping,
+            dry_run=dry_run, overwrite=overwrite, sheet=sheet, progress=_show_progress,
+        )  # fmt: skip
+    except ParseError as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+    finally:
+        click.echo(err=True)
+    _print_report(report)
+    if report.imported_nothing:
+        raise click.exceptions.Exit(1)
+
+
+@contacts_group.command("lists")
+@pass_ctx
+def lists_command(ctx: Context) -> None:
+    """The mailing lists and how many contacts each holds."""
+    with ctx.db.transaction(write=False) as session:
+        for name, members in list_sizes(session):
+            click.echo(f"{members:>7}  {name}")
+
+
+@contacts_group.command("segment")
+@click.argument("name")
+@click.option("--list", "lists", multiple=True, help="on this list (repeat: any of them)")
+@click.option("--tag", "tags", multiple=True, help="with this tag (repeat: any of them)")
+@click.option("--region", "regions", multiple=True)
+@click.option("--organisation", "organisations", multiple=True)
+@click.option("--event", type=int, help="with --state: where the contact stands with this event")
+@click.option("--state", type=click.Choice([s.value for s in EventState]))
+@click.option("--show", is_flag=True, help="count the saved segment NAME instead of saving")
+@pass_ctx
+def segment_command(ctx: Context, name: str, show: bool, **criteria: object) -> None:
+    """Save a segment (a filter) and print how many contacts it holds."""
+    with ctx.db.transaction(write=show is False) as session:
+        try:
+            rules = load_rules(session, name) if show else SegmentRules.model_validate(criteria)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except ValidationError as exc:
+            raise click.ClickException("; ".join(describe_errors(exc))) from exc
+        if not show:
+            save_segment(session, name, rules)
+        click.echo(f"segment {name!r}: {count(session, rules)} contacts")

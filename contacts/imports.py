@@ -1,0 +1,237 @@
+"""Importing a network's mailing list in two phases: every row is checked first, then everything
+valid is written in one transaction with bulk statements. Rows in error are reported by row number
+and column and skipped; re-importing the same file changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from contacts.cleaning import LIMITS, CleanContact, RowRefused, clean_row
+from contacts.models import Contact, MailingList, Membership
+from contacts.parsing import ParsedTable, read_table
+from contacts.suppression import suppressed_among
+from service.config import Settings
+from service.db import Database, utcnow
+
+CHUNK = 1000
+Progress = Callable[[str, int, int | None], None]  # phase, done, total when known
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row was not imported."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column!r}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would do (dry run)."""
+
+    list_name: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged_duplicates: int = 0
+    suppressed: int = 0
+    added_to_list: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def rejected(self) -> int:
+        """Rows refused."""
+        return len(self.errors)
+
+    @property
+    def imported_nothing(self) -> bool:
+        """True when no row could be imported (the command then exits non-zero)."""
+        return self.created + self.updated + self.unchanged == 0
+
+    def summary(self) -> dict[str, int]:
+        """The counts, for the CLI and the API."""
+        return {
+            "rows": self.rows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "merged_duplicates": self.merged_duplicates,
+            "suppressed": self.suppressed, "rejected": self.rejected,
+            "added_to_list": self.added_to_list,
+        }  # fmt: skip
+
+
+def _validate(
+    table: ParsedTable, report: ImportReport, progress: Progress | None
+) -> dict[str, CleanContact]:
+    """Phase 1: every row checked; valid rows kept by address, duplicates merged."""
+    column_of = {name: column for column, name in table.mapping.items()}
+    contacts: dict[str, CleanContact] = {}
+    for row in table.rows:
+        report.rows += 1
+        if progress and report.rows % CHUNK == 0:
+            progress("checking", report.rows, None)
+        try:
+            contact = clean_row(row.values, row.extra)
+        except RowRefused as refused:
+            report.errors.append(
+                RowError(row.number, column_of.get(refused.field, refused.field), refused.reason)
+            )
+            continue
+        if contact.email in contacts:
+            report.merged_duplicates += 1
+            contacts[contact.email].fill_from(contact)
+        else:
+            contacts[contact.email] = contact
+    if progress:
+        progress("checking", report.rows, None)
+    _warn_likely_duplicates(contacts.values(), report)
+    return contacts
+
+
+def _warn_likely_duplicates(contacts: Iterable[CleanContact], report: ImportReport) -> None:
+    """Same name and organisation under different addresses: reported, never merged."""
+    seen: dict[tuple[str, str, str], str] = {}
+    for contact in contacts:
+        if not (contact.first_name and contact.last_name):
+            continue
+        key = (
+            contact.first_name.casefold(),
+            contact.last_name.casefold(),
+            contact.organisation.casefold(),
+        )
+        if key in seen:
+            report.warnings.append(
+                f"likely the same person: {seen[key]} and {contact.email} "
+                f"({contact.first_name} {contact.last_name}, "
+                f"{contact.organisation or 'no organisation'})"
+            )
+        else:
+            seen[key] = contact.email
+
+
+def _changes(existing: Contact, new: CleanContact, overwrite: bool) -> dict[str, Any]:
+    """The fields to write on an existing contact: empty ones filled, or all with `overwrite`."""
+    changes: dict[str, Any] = {}
+    for name in (*LIMITS, "language"):
+        value = getattr(new, name)
+        current = getattr(existing, name)
+        if value and value != current and (overwrite or not current):
+            changes[name] = value
+    tags = existing.tags + [t for t in new.tags if t not in existing.tags]
+    if tags != existing.tags:
+        changes["tags"] = tags
+    extra = {**existing.extra, **new.extra} if overwrite else {**new.extra, **existing.extra}
+    if extra != existing.extra:
+        changes["extra"] = extra
+    return changes
+
+
+def _get_list(session: Session, name: str) -> MailingList:
+    mailing_list = session.scalar(select(MailingList).where(MailingList.name == name))
+    if mailing_list is None:
+        mailing_list = MailingList(name=name)
+        session.add(mailing_list)
+        session.flush()
+    return mailing_list
+
+
+def _write(
+    session: Session,
+    contacts: dict[str, CleanContact],
+    list_name: str,
+    source: str,
+    overwrite: bool,
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
+    """Phase 2: contacts created or completed and added to the list, in bulk."""
+    mailing_list = _get_list(session, list_name)
+    emails = list(contacts)
+    members = set(
+        session.scalars(select(Membership.contact_id).where(Membership.list_id == mailing_list.id))
+    )
+    now = utcnow()
+    for start in range(0, len(emails), CHUNK):
+        chunk = emails[start : start + CHUNK]
+        existing = {
+            c.email: c for c in session.scalars(select(Contact).where(Contact.email.in_(chunk)))
+        }
+        new_rows, updates = [], []
+        for email in chunk:
+            contact = contacts[email]
+            if email not in existing:
+                new_rows.append({**_fields(contact), "created_at": now, "updated_at": now})
+            elif changes := _changes(existing[email], contact, overwrite):
+                updates.append({"id": existing[email].id, "updated_at": now, **changes})
+        ids = {c.email: c.id for c in existing.values()}
+        if new_rows:
+            inserted = session.execute(
+                insert(Contact).returning(Contact.email, Contact.id), new_rows
+            )
+            ids.update(dict(inserted.all()))
+        if updates:
+            session.execute(update(Contact), updates)
+        joining = [ids[email] for email in chunk if ids[email] not in members]
+        if joining:
+            session.execute(
+                insert(Membership),
+                [
+                    {"list_id": mailing_list.id, "contact_id": i, "source": source, "added_at": now}
+                    for i in joining
+                ],
+            )
+            members.update(joining)
+        report.created += len(new_rows)
+        report.updated += len(updates)
+        report.unchanged += len(existing) - len(updates)
+        report.added_to_list += len(joining)
+        if progress:
+            progress("writing", start + len(chunk), len(emails))
+    session.expunge_all()
+
+
+def _fields(contact: CleanContact) -> dict[str, Any]:
+    return {
+        "email": contact.email, "first_name": contact.first_name, "last_name": contact.last_name,
+        "organisation": contact.organisation, "role": contact.role, "region": contact.region,
+        "phone": contact.phone, "language": contact.language or "fr",
+        "tags": contact.tags, "extra": contact.extra,
+    }  # fmt: skip
+
+
+def import_contacts(
+    db: Database,
+    settings: Settings,
+    path: Path,
+    list_name: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    dry_run: bool = False,
+    overwrite: bool = False,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a CSV or XLSX file into a list; ParseError when the file as a whole cannot be read."""
+    table = read_table(path, mapping, sheet=sheet)
+    report = ImportReport(list_name=list_name, dry_run=dry_run)
+    contacts = _validate(table, report, progress)
+    with db.transaction() as session:
+        suppressed = suppressed_among(session, settings, contacts)
+        for email in suppressed:
+            del contacts[email]
+        report.suppressed = len(suppressed)
+        _write(session, contacts, list_name, f"{path.name}", overwrite, report, progress)
+        if dry_run:
+            session.rollback()
+    return report

@@ -1,0 +1,123 @@
+"""Segments: saved filters over lists, tags, region, organisation and, for an event, the state of
+the invitation or registration ("invited, no answer yet"); counted before use."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact, MailingList, Membership, Segment
+from service.registrations.models import Invitation, Registration, RegistrationStatus
+
+
+class EventState(enum.StrEnum):
+    """Where a contact stands with one event."""
+
+    NOT_INVITED = "not_invited"
+    INVITED = "invited"
+    NO_ANSWER = "no_answer"  # invited, no answer yet
+    REGISTERED = "registered"  # confirmed, offered, waitlisted or attended
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class SegmentRules(BaseModel):
+    """What a segment keeps: every given criterion must hold; a list of values means any of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lists: list[str] = []
+    tags: list[str] = []
+    regions: list[str] = []
+    organisations: list[str] = []
+    event: int | None = Field(default=None, description="event id, required with state")
+    state: EventState | None = None
+
+    @model_validator(mode="after")
+    def _state_needs_event(self) -> SegmentRules:
+        if self.state is not None and self.event is None:
+            raise ValueError("state: needs an event")
+        return self
+
+
+def _registration_state(event_id: int, state: EventState) -> Any:
+    invitation = and_(Invitation.contact_id == Contact.id, Invitation.event_id == event_id)
+    invited = exists().where(invitation)
+    answered = exists().where(invitation, Registration.invitation_id == Invitation.id)
+
+    def having(*statuses: RegistrationStatus) -> Any:
+        return exists().where(
+            invitation,
+            Registration.invitation_id == Invitation.id,
+            Registration.status.in_(statuses),
+        )
+
+    S = RegistrationStatus  # noqa: N806 - a short alias keeps the table below readable
+    return {
+        EventState.NOT_INVITED: ~invited,
+        EventState.INVITED: invited,
+        EventState.NO_ANSWER: and_(invited, ~answered),
+        EventState.REGISTERED: having(S.CONFIRMED, S.OFFERED, S.WAITLISTED, S.ATTENDED),
+        EventState.CONFIRMED: having(S.CONFIRMED, S.ATTENDED),
+        EventState.WAITLISTED: having(S.WAITLISTED),
+        EventState.DECLINED: having(S.DECLINED),
+        EventState.CANCELLED: having(S.CANCELLED),
+    }[state]
+
+
+def segment_query(rules: SegmentRules) -> Select[int]:
+    """The ids of the contacts a segment keeps."""
+    query = select(Contact.id)
+    if rules.lists:
+        query = query.where(
+            exists().where(
+                Membership.contact_id == Contact.id,
+                Membership.list_id == MailingList.id,
+                MailingList.name.in_(rules.lists),
+            )
+        )
+    if rules.regions:
+        query = query.where(func.lower(Contact.region).in_([r.lower() for r in rules.regions]))
+    if rules.organisations:
+        query = query.where(
+            func.lower(Contact.organisation).in_([o.lower() for o in rules.organisations])
+        )
+    if rules.tags:
+        # Tags live in a JSON list; the quoted form matches whole tags only, on both databases.
+        tags = func.lower(func.cast(Contact.tags, Contact.email.type))
+        query = query.where(or_(*(tags.contains(f'"{t.lower()}"') for t in rules.tags)))
+    if rules.event is not None and rules.state is not None:
+        query = query.where(_registration_state(rules.event, rules.state))
+    return query
+
+
+def count(session: Session, rules: SegmentRules) -> int:
+    """How many contacts the rules keep."""
+    return int(
+        session.scalar(select(func.count()).select_from(segment_query(rules).subquery())) or 0
+    )
+
+
+def save_segment(session: Session, name: str, rules: SegmentRules) -> Segment:
+    """Create or replace the segment called `name`."""
+    segment = session.scalar(select(Segment).where(Segment.name == name))
+    if segment is None:
+        segment = Segment(name=name)
+        session.add(segment)
+    segment.rules = rules.model_dump(mode="json", exclude_defaults=True)
+    session.flush()
+    return segment
+
+
+def load_rules(session: Session, name: str) -> SegmentRules:
+    """The rules of a saved segment; LookupError naming it when unknown."""
+    segment = session.scalar(select(Segment).where(Segment.name == name))
+    if segment is None:
+        raise LookupError(f"segment: no segment called {name!r}")
+    return SegmentRules.model_validate(segment.rules)

@@ -1,0 +1,56 @@
+"""The suppression list: addresses never to be mailed again, kept as keyed hashes so that the
+list survives the erasure of the person's data without keeping their address.
+
+Hashes are made with the newest secret key and looked up under every listed key (SECRET_KEY and
+SECRET_KEYS_OLD), so that rotating the key keeps every suppression in force while the old key is
+listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import Suppression, SuppressionReason, normalise_email
+from service.config import Settings
+
+LOOKUP_CHUNK = 500
+
+
+def email_hash(key: str, email: str) -> str:
+    """The keyed hash under which an address is suppressed."""
+    return hmac.new(key.encode(), normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def suppress(session: Session, settings: Settings, email: str, reason: SuppressionReason) -> bool:
+    """Put an address on the suppression list; False when it was there already."""
+    if is_suppressed(session, settings, email):
+        return False
+    session.add(Suppression(email_hash=email_hash(settings.secret_key, email), reason=reason))
+    session.flush()
+    return True
+
+
+def suppressed_among(session: Session, settings: Settings, emails: Iterable[str]) -> set[str]:
+    """The addresses of `emails` (normalised) that are on the suppression list."""
+    by_hash: dict[str, str] = {}
+    for email in {normalise_email(e) for e in emails}:
+        for key in settings.signing_keys:
+            by_hash[email_hash(key, email)] = email
+    hashes = list(by_hash)
+    found: set[str] = set()
+    for start in range(0, len(hashes), LOOKUP_CHUNK):
+        chunk = hashes[start : start + LOOKUP_CHUNK]
+        found.update(
+            session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(chunk)))
+        )
+    return {by_hash[h] for h in found}
+
+
+def is_suppressed(session: Session, settings: Settings, email: str) -> bool:
+    """Whether this address must not be mailed."""
+    return bool(suppressed_among(session, settings, [email]))

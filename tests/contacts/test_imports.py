@@ -1,0 +1,136 @@
+"""Importing network lists: two phases, errors by row and column, idempotent, de-duplicated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from contacts.imports import import_contacts
+from contacts.models import Contact, MailingList, Membership, SuppressionReason
+from contacts.suppression import suppress
+from service.cli import main
+
+CNCRES = (
+    "Courriel;Prénom;Nom;Structure;Fonction;Région\r\n"
+    "claire.martin@example.org;Claire;Martin;CRESS Bretagne;Chargée de mission;Bretagne\r\n"
+    " Karim.Benali@Example.FR ;Karim;Benali;PTCE Sud Aquitain;Directeur;Nouvelle-Aquitaine\r\n"
+    "pas-une-adresse;Jean;Dupont;;;\r\n"
+    "karim.benali@example.fr;Karim;Benali;;;Nouvelle-Aquitaine\r\n"
+    ";Sans;Adresse;;;\r\n"
+    "sophie@example.net;Sophie;Lefèvre;Réseau MES;Présidente;Île-de-France\r\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "cp1252") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def count(db, model) -> int:
+    with db.transaction(write=False) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_valid_rows_are_imported_and_bad_rows_named_by_row_and_column(db, settings, tmp_path):
+    report = import_contacts(db, settings, write(tmp_path, "cncres.csv", CNCRES), "CNCRES")
+    assert report.summary() | {"rows": report.rows} == {
+        "rows": 6, "created": 3, "updated": 0, "unchanged": 0, "merged_duplicates": 1,
+        "suppressed": 0, "rejected": 2, "added_to_list": 3,
+    }  # fmt: skip
+    assert [(e.row, e.column) for e in report.errors] == [(4, "Courriel"), (6, "Courriel")]
+    assert "no email address" in report.errors[1].reason
+    with db.transaction(write=False) as session:
+        karim = session.scalar(select(Contact).where(Contact.email == "karim.benali@example.fr"))
+        assert (karim.first_name, karim.organisation, karim.role) == (
+            "Karim",
+            "PTCE Sud Aquitain",
+            "Directeur",
+        )
+        sophie = session.scalar(select(Contact).where(Contact.email == "sophie@example.net"))
+        assert (sophie.last_name, sophie.region) == ("Lefèvre", "Île-de-France")
+
+
+def test_importing_the_same_file_again_changes_nothing(db, settings, tmp_path):
+    path = write(tmp_path, "cncres.csv", CNCRES)
+    import_contacts(db, settings, path, "CNCRES")
+    again = import_contacts(db, settings, path, "CNCRES")
+    assert (again.created, again.updated, again.unchanged, again.added_to_list) == (0, 0, 3, 0)
+    assert (count(db, Contact), count(db, Membership)) == (3, 3)
+
+
+def test_a_person_on_three_lists_is_one_contact_with_three_memberships(db, settings, tmp_path):
+    for network in ("CNCRES", "COORACE", "RTES"):
+        path = write(
+            tmp_path,
+            f"{network}.csv",
+            f"E-mail,Nom\nClaire.Martin@example.org,Martin ({network})\n",
+            "utf-8",
+        )
+        import_contacts(db, settings, path, network)
+    assert (count(db, Contact), count(db, MailingList), count(db, Membership)) == (1, 3, 3)
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(Contact.last_name)) == "Martin (CNCRES)"
+
+
+def test_known_contacts_get_only_empty_fields_unless_update(db, settings, tmp_path):
+    import_contacts(
+        db, settings, write(tmp_path, "a.csv", "email;organisation\na@example.org;Ancienne\n"), "A"
+    )
+    second = write(
+        tmp_path, "b.csv", "email;organisation;fonction\na@example.org;Nouvelle;Trésorière\n"
+    )
+    assert import_contacts(db, settings, second, "B").updated == 1
+    with db.transaction(write=False) as session:
+        assert session.execute(select(Contact.organisation, Contact.role)).one() == (
+            "Ancienne",
+            "Trésorière",
+        )
+    import_contacts(db, settings, second, "B", overwrite=True)
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(Contact.organisation)) == "Nouvelle"
+
+
+def test_a_suppressed_address_is_never_brought_back(db, settings, tmp_path):
+    with db.transaction() as session:
+        suppress(session, settings, "Sophie@Example.net", SuppressionReason.UNSUBSCRIBED)
+    report = import_contacts(db, settings, write(tmp_path, "cncres.csv", CNCRES), "CNCRES")
+    assert report.suppressed == 1
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(Contact).where(Contact.email == "sophie@example.net")) is None
+
+
+def test_dry_run_counts_everything_and_writes_nothing(db, settings, tmp_path):
+    report = import_contacts(
+        db, settings, write(tmp_path, "cncres.csv", CNCRES), "CNCRES", dry_run=True
+    )
+    assert (report.created, report.rejected) == (3, 2)
+    assert (count(db, Contact), count(db, MailingList)) == (0, 0)
+
+
+def test_command_reports_and_fails_when_nothing_could_be_imported(db, tmp_path):
+    good = write(tmp_path, "cncres.csv", CNCRES)
+    result = CliRunner().invoke(main, ["contacts", "import", str(good), "--list", "CNCRES"])
+    assert result.exit_code == 0, result.output
+    assert "3 created" in result.output
+    assert "row 4, column 'Courriel'" in result.output
+    bad = write(tmp_path, "bad.csv", "Courriel\nnope\n")
+    result = CliRunner().invoke(main, ["contacts", "import", str(bad), "--list", "CNCRES"])
+    assert result.exit_code == 1
+    unknown = CliRunner().invoke(
+        main, ["contacts", "import", str(good), "--list", "X", "--map", "Courriel=mail"]
+    )
+    assert unknown.exit_code != 0
+    assert "mail" in unknown.output
+    assert count(db, Contact) == 3
+
+
+@pytest.mark.parametrize("payload", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)"])
+def test_formula_payloads_are_kept_as_plain_text(db, settings, tmp_path, payload):
+    path = write(tmp_path, "f.csv", f"email;nom\nf@example.org;{payload}\n", "utf-8")
+    import_contacts(db, settings, path, "F")
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(Contact.last_name)) == payload

@@ -1,0 +1,74 @@
+"""Segments: filters over lists, tags, region, organisation and event state, counted."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from contacts.imports import import_contacts
+from contacts.segments import SegmentRules, count, load_rules, save_segment
+from service.registrations import services
+from service.registrations.invitations import invite
+
+LIST_A = "email;prénom;nom;structure;région;tags\n" + "\n".join(
+    [
+        "a1@example.org;Ana;Un;CRESS Bretagne;Bretagne;élu, PTCE",
+        "a2@example.org;Bo;Deux;CRESS Bretagne;Bretagne;salarié",
+        "a3@example.org;Cy;Trois;SCIC Tetris;Provence;PTCE",
+    ]
+)
+LIST_B = "email;nom;région\na3@example.org;Trois;Provence\nb1@example.org;Quatre;Bretagne\n"
+
+
+@pytest.fixture
+def lists(db, settings, tmp_path):
+    for name, text in (("A", LIST_A), ("B", LIST_B)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(text, encoding="utf-8")
+        import_contacts(db, settings, path, name)
+
+
+def n(db, **rules) -> int:
+    with db.transaction(write=False) as session:
+        return count(session, SegmentRules(**rules))
+
+
+def test_filters_combine_and_values_are_alternatives(db, lists):
+    assert n(db) == 4
+    assert n(db, lists=["A"]) == 3
+    assert n(db, lists=["A", "B"]) == 4
+    assert n(db, lists=["B"], regions=["bretagne"]) == 1
+    assert n(db, organisations=["cress bretagne"]) == 2
+    assert n(db, tags=["PTCE"]) == 2
+    assert n(db, tags=["ptc"]) == 0
+    assert n(db, tags=["élu", "salarié"]) == 2
+
+
+def test_event_states(db, lists, factory):
+    event_id = factory.event(capacity=1)
+    with db.transaction() as session:
+        first = invite(session, event_id, "a1@example.org")
+        second = invite(session, event_id, "a2@example.org")
+        invite(session, event_id, "a3@example.org")
+        services.register(session, first, {})
+        services.register(session, second, {})
+    assert n(db, event=event_id, state="invited") == 3
+    assert n(db, event=event_id, state="no_answer") == 1
+    assert n(db, event=event_id, state="not_invited") == 1
+    assert n(db, event=event_id, state="registered") == 2
+    assert n(db, event=event_id, state="confirmed") == 1
+    assert n(db, event=event_id, state="waitlisted") == 1
+    assert n(db, lists=["B"], event=event_id, state="no_answer") == 1
+
+
+def test_saved_segment_round_trips_and_bad_rules_are_named(db, lists):
+    with db.transaction() as session:
+        save_segment(session, "bretons", SegmentRules(regions=["Bretagne"]))
+    with db.transaction(write=False) as session:
+        assert count(session, load_rules(session, "bretons")) == 3
+        with pytest.raises(LookupError, match="segment: no segment called 'x'"):
+            load_rules(session, "x")
+    with pytest.raises(ValidationError, match="state"):
+        SegmentRules(state="invited")
+    with pytest.raises(ValidationError, match="colour"):
+        SegmentRules(colour="blue")
