@@ -12,6 +12,7 @@ from service.config import Settings, load_settings
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
+    from contacts.routes import contacts_api
     from service import errors, extensions, formatting
     from service.api.routes import api
     from service.registrations.routes import public
@@ -39,7 +40,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     extensions.babel.init_app(app, locale_selector=extensions.select_locale)
     app.register_blueprint(public)
     app.register_blueprint(api)
+    app.register_blueprint(contacts_api)
     extensions.csrf.exempt(api)
+    extensions.csrf.exempt(contacts_api)
     errors.init_app(app)
     formatting.init_app(app)
     return app

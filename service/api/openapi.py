@@ -112,6 +112,51 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "responses": _responses(201, {"$ref": ref + "Invitation"}, 400, 404, 422),
                 }
             },
+            "/imports": {
+                "post": {
+                    "summary": "Upload a list export (CSV or XLSX); answers with what was detected",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file", "list"],
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "list": {"type": "string"},
+                                        "map": {
+                                            "type": "string",
+                                            "description": 'JSON {"column": "field"}',
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": _responses(201, {"type": "object"}, 400, 422),
+                }
+            },
+            "/imports/{upload_id}/confirm": {
+                "post": {
+                    "summary": "Import an uploaded file (dry_run=1: count only)",
+                    "parameters": [
+                        {
+                            "name": "upload_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "dry_run",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "boolean"},
+                        },
+                    ],
+                    "responses": _responses(200, {"type": "object"}, 404, 422),
+                }
+            },
             "/events/{event_id}/registrations": {
                 "get": {
                     "summary": "Registrations of an event",

@@ -42,7 +42,7 @@ class InvitationIn(BaseModel):
     language: str = Field("fr", pattern="^(fr|en)$")
 
 
-def _problem(
+def problem(
     status: int, code: str, message: str, errors: list[str] | None = None
 ) -> tuple[dict[str, Any], int]:
     body: dict[str, Any] = {"error": code, "message": message}
@@ -54,11 +54,11 @@ def _problem(
 def _body(model: type[BaseModel]) -> BaseModel | tuple[dict[str, Any], int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _problem(400, "bad_json", "the body must be a JSON object")
+        return problem(400, "bad_json", "the body must be a JSON object")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        return _problem(422, "invalid", "the body has invalid fields", describe_errors(exc))
+        return problem(422, "invalid", "the body has invalid fields", describe_errors(exc))
 
 
 def authenticated(view: F) -> F:
@@ -68,10 +68,10 @@ def authenticated(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret:
-            return _problem(401, "unauthorised", "send Authorization: Bearer <token>")
+            return problem(401, "unauthorised", "send Authorization: Bearer <token>")
         with get_db().transaction(write=False) as session:
             if check_token(session, secret.strip()) is None:
-                return _problem(401, "unauthorised", "unknown or revoked token")
+                return problem(401, "unauthorised", "unknown or revoked token")
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -80,7 +80,7 @@ def authenticated(view: F) -> F:
 def _event_or_404(session: Session, event_id: int) -> Event | tuple[dict[str, Any], int]:
     event = session.get(Event, event_id)
     if event is None:
-        return _problem(404, "not_found", f"no event with id {event_id}")
+        return problem(404, "not_found", f"no event with id {event_id}")
     return event
 
 
@@ -110,7 +110,7 @@ def events_create() -> JSON:
             event = create_event(session, spec, get_settings().tz)
             body = event_json(event)
     except DuplicateEvent as exc:
-        return _problem(409, "duplicate", str(exc))
+        return problem(409, "duplicate", str(exc))
     return body, 201
 
 
@@ -167,7 +167,7 @@ def invitations_create(event_id: int) -> JSON:
             invitation = invite(session, event_id, body.email, body.name, body.language)
         except InvalidEmail as exc:
             session.rollback()
-            return _problem(422, "invalid", "the body has invalid fields", [f"email: {exc}"])
+            return problem(422, "invalid", "the body has invalid fields", [f"email: {exc}"])
         return {
             "id": invitation.public_id,
             "link": invitation_link(get_settings(), invitation),
