@@ -19,6 +19,22 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def is_current(database_url: str) -> bool:
+    """Whether the schema is at the latest revision."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from service.db import make_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    finally:
+        engine.dispose()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema to `revision`."""
     if database_url.startswith("sqlite:///"):

@@ -115,3 +115,9 @@ def test_demo_loads_once(db):
     second = run("demo")
     assert "already loaded" in second
     assert run("event", "list").count("\n") == 1
+
+
+def test_commands_ask_for_the_migration_on_an_old_schema(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    output = run("event", "list", ok=False)
+    assert "run `convier db upgrade`" in output
