@@ -30,7 +30,9 @@ class Context:
             from service.migrate import is_current
 
             if not is_current(self.settings.database_url):
-                raise click.ClickException("the database schema is not up to date: run `convier db upgrade`")
+                raise click.ClickException(
+                    "the database schema is not up to date: run `convier db upgrade`"
+                )
             self._db = Database(self.settings.database_url)
             click.get_current_context().call_on_close(self._db.dispose)
         return self._db
