@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -58,6 +59,21 @@ class RowRefused(ValueError):
         super().__init__(f"{field_name}: {reason}")
 
 
+def _scripts(text: str) -> set[str]:
+    """The writing systems of the letters of `text` (LATIN, CYRILLIC, GREEK…)."""
+    return {unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()}
+
+
+def _refuse_look_alikes(address: str) -> None:
+    # A Cyrillic "а" among Latin letters reads as "a" but is another address: a typo or a trap.
+    local, _, domain = address.rpartition("@")
+    for part in (local, *domain.split(".")):
+        scripts = _scripts(part)
+        if len(scripts) > 1:
+            names = " and ".join(sorted(s.title() for s in scripts))
+            raise RowRefused("email", f"mixes {names} letters in {part!r}: a look-alike address")
+
+
 def clean_email(raw: str) -> str:
     """The stored form of an address, or RowRefused saying what is wrong with it."""
     text = raw.strip()
@@ -67,7 +83,9 @@ def clean_email(raw: str) -> str:
         validated = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise RowRefused("email", str(exc)) from exc
-    return normalise_email(validated.normalized)
+    address = normalise_email(validated.normalized)
+    _refuse_look_alikes(address)
+    return address
 
 
 def clean_row(values: dict[str, str], extra: dict[str, str]) -> CleanContact:

@@ -15,8 +15,9 @@ from service.events.models import enum_column
 
 
 def normalise_email(address: str) -> str:
-    """The form under which an address is stored and compared: NFC, trimmed, lower case."""
-    return unicodedata.normalize("NFC", address).strip().lower()
+    """The form under which an address is stored and compared: NFKC (composed accents, no
+    full-width letters), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", address).strip().lower()
 
 
 class Contact(Base):

@@ -134,3 +134,20 @@ def test_formula_payloads_are_kept_as_plain_text(db, settings, tmp_path, payload
     import_contacts(db, settings, path, "F")
     with db.transaction(write=False) as session:
         assert session.scalar(select(Contact.last_name)) == payload
+
+
+def test_unicode_forms_merge_and_look_alikes_are_refused(db, settings, tmp_path):
+    import unicodedata
+
+    rows = [
+        "josé@example.org;Composé",
+        unicodedata.normalize("NFD", "josé@example.org") + ";Décomposé",
+        "ＣＬＡＩＲＥ@example.org;Pleine chasse",
+        "claire@example.org;Claire",
+        "cl\u0430ire@example.org;Cyrillique",
+    ]
+    path = write(tmp_path, "u.csv", "email;nom\n" + "\n".join(rows) + "\n", "utf-8")
+    report = import_contacts(db, settings, path, "U")
+    assert (report.created, report.merged_duplicates) == (2, 2)
+    assert [(e.row, e.column) for e in report.errors] == [(6, "email")]
+    assert "Cyrillic and Latin" in report.errors[0].reason
