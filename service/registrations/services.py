@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, select
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
@@ -91,26 +93,152 @@ def register(
     answers: Mapping[str, Any],
     now: datetime | None = None,
 ) -> Registration:
-    """Confirm the invitee, or waitlist them; asking again keeps the same registration."""
-    event = lock_event(session, invitation.event_id)
-    now = now or utcnow()
+    """Confirm the invitee, or waitlist them; asking again keeps the same registration.
+
+    Everything that needs no lock happens first; the seat is then decided by one atomic UPDATE of
+    the event's counters (which takes the event's row lock) and the registration written, so that
+    the lock is held for two statements and the commit.
+    """
+    event = invitation.event
     registration = _current(session, invitation.id)
     if registration is not None and registration.status.is_active:
         return registration
-    if not event.is_open(now):
+    if not event.is_open(now or utcnow()):
         raise RegistrationClosed(event.title)
     cleaned = clean_answers(event, answers)
+    if invitation.responded_at is None:
+        invitation.responded_at = now or utcnow()
+        session.flush()
+    if not session.info.get("capacity_guard", True):
+        return _register_unguarded(session, invitation, registration, cleaned, now)
+    seated, position = claim_place(session, event.id)
+    moment = now or utcnow()
+    values = _place_values(seated, position, moment, event.claim_window) | {
+        "answers": cleaned,
+        "end_reason": "",
+    }
+    written = _write_place(session, invitation, registration, values)
+    if written is None:
+        # Another request of the same person won the race: give back what was counted.
+        release_place(session, event.id, seated)
+        return _current(session, invitation.id)  # type: ignore[return-value]
+    return written
+
+
+def claim_place(session: Session, event_id: int) -> tuple[bool, int | None]:
+    """Take a seat, or the next waitlist place, in one statement: (seated?, waitlist position).
+
+    People already waiting are served before newcomers, even when a seat is free. In an UPDATE
+    every SET expression sees the row as it was, and the row stays locked until commit.
+    """
+    free = and_(Event.waitlist_count == 0, Event.seats_held < Event.capacity)
+    seat = case((free, 1), else_=0)
+    wait = case((free, 0), else_=1)
+    row = session.execute(
+        sa_update(Event)
+        .where(Event.id == event_id)
+        .values(
+            seats_held=Event.seats_held + seat,
+            waitlist_count=Event.waitlist_count + wait,
+            waitlist_seq=Event.waitlist_seq + wait,
+        )
+        .returning(Event.waitlist_count, Event.waitlist_seq)
+        .execution_options(synchronize_session=False)
+    ).one()
+    # A seat can only be given when nobody waits, and then nobody waits afterwards either.
+    seated = row.waitlist_count == 0
+    return seated, None if seated else row.waitlist_seq
+
+
+def release_place(session: Session, event_id: int, seated: bool) -> None:
+    """Undo a claim_place of this transaction (the waitlist sequence keeps its gap)."""
+    session.execute(
+        sa_update(Event)
+        .where(Event.id == event_id)
+        .values(
+            seats_held=Event.seats_held - (1 if seated else 0),
+            waitlist_count=Event.waitlist_count - (0 if seated else 1),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _place_values(
+    seated: bool, position: int | None, now: datetime, window: timedelta
+) -> dict[str, Any]:
+    if seated:
+        return {
+            "status": Status.CONFIRMED,
+            "confirmed_at": now,
+            "waitlist_position": None,
+            "offer_expires_at": None,
+        }
+    return {"status": Status.WAITLISTED, "waitlisted_at": now, "waitlist_position": position}
+
+
+def _write_place(
+    session: Session,
+    invitation: Invitation,
+    registration: Registration | None,
+    values: dict[str, Any],
+) -> Registration | None:
+    """Insert the registration, or reopen a declined or cancelled one; None when another request
+    of the same person got there first."""
+    if registration is None:
+        inserted = session.execute(
+            _insert_ignoring_duplicates(session)
+            .values(
+                invitation_id=invitation.id,
+                event_id=invitation.event_id,
+                created_at=utcnow(),
+                **values,
+            )
+            .returning(Registration.id)
+        ).scalar()
+        return None if inserted is None else session.get(Registration, inserted)
+    reopened = session.execute(
+        sa_update(Registration)
+        .where(
+            Registration.id == registration.id,
+            Registration.status.in_([Status.DECLINED, Status.CANCELLED]),
+        )
+        .values(**values)
+        .returning(Registration.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if reopened is None:
+        return None
+    session.refresh(registration)
+    return registration
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Registration).on_conflict_do_nothing(
+        index_elements=[Registration.invitation_id]
+    )
+
+
+def _register_unguarded(
+    session: Session,
+    invitation: Invitation,
+    registration: Registration | None,
+    answers: dict[str, Any],
+    now: datetime | None,
+) -> Registration:
+    """Test-only negative control: the naive check-then-write that concurrent requests overbook."""
+    event = lock_event(session, invitation.event_id)
+    moment = now or utcnow()
     if registration is None:
         registration = Registration(invitation_id=invitation.id, event_id=event.id)
         session.add(registration)
-    registration.answers = cleaned
+    registration.answers = answers
     registration.end_reason = ""
-    # People already waiting are served before newcomers, even when a seat is free.
     if event.waitlist_count == 0 and event.seats_held < event.capacity:
-        _hold_seat(event, registration, Status.CONFIRMED, now)
+        _hold_seat(event, registration, Status.CONFIRMED, moment)
     else:
-        _join_waitlist(event, registration, now)
-    invitation.responded_at = invitation.responded_at or now
+        _join_waitlist(event, registration, moment)
     session.flush()
     return registration
 
