@@ -15,6 +15,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from contacts.routes import contacts_api
     from service import errors, extensions, formatting
     from service.api.routes import api
+    from service.registrations import page_cache
     from service.registrations.routes import public
 
     settings = config if isinstance(config, Settings) else load_settings(config)
@@ -45,4 +46,5 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     extensions.csrf.exempt(contacts_api)
     errors.init_app(app)
     formatting.init_app(app)
+    page_cache.init_app(app)
     return app

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from contacts.services import get_or_create_contact
 from service.config import Settings
-from service.events.models import Event, ProgrammeSession
+from service.events.models import Event
 from service.registrations.models import Invitation
 from service.security import LinkClaim, LinkProblem, Purpose, make_token, new_public_id, read_token
 
@@ -53,7 +53,7 @@ def find_invitation(
     session: Session, settings: Settings, token: str, for_page: bool = False
 ) -> Invitation | LinkProblem:
     """The invitation a link points to, or why the link is refused (forged and unknown alike);
-    `for_page` loads the programme and the registration as well, in a few queries."""
+    `for_page` loads the registration as well."""
     claim = read_token(
         settings.signing_keys, Purpose.INVITATION, token, settings.link_max_age_days * 24 * 3600
     )
@@ -65,11 +65,8 @@ def find_invitation(
         .options(joinedload(Invitation.contact), joinedload(Invitation.event))
     )
     if for_page:
-        query = query.options(
-            joinedload(Invitation.registration),
-            selectinload(Invitation.event, Event.sessions, ProgrammeSession.speakers),
-            selectinload(Invitation.event, Event.questions),
-        )
+        # The programme comes from the page cache; it is loaded only when the cache misses.
+        query = query.options(joinedload(Invitation.registration))
     invitation = session.scalar(query)
     if invitation is None or invitation.token_version != claim.version:
         return LinkProblem.INVALID

@@ -1,0 +1,35 @@
+"""The part of an invitation page that is the same for every invitee (description, programme,
+contact), rendered once per event, content version and language rather than on every request."""
+
+from __future__ import annotations
+
+from threading import Lock
+
+from flask import Flask, render_template
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from service.events.models import Event
+
+MAX_ENTRIES = 256
+_rendered: dict[tuple[int, str, int, str], Markup] = {}
+_lock = Lock()
+
+
+def event_details(event: Event) -> Markup:
+    """The event's description, programme and contact as HTML, from the cache when possible."""
+    # The creation instant tells apart two events that had the same id (SQLite may reuse one).
+    key = (event.id, event.created_at.isoformat(), event.content_version, str(get_locale()))
+    html = _rendered.get(key)
+    if html is None:
+        html = Markup(render_template("public/_event_details.html", event=event))  # noqa: S704 - autoescaped template
+        with _lock:
+            if len(_rendered) >= MAX_ENTRIES:
+                _rendered.clear()
+            _rendered[key] = html
+    return html
+
+
+def init_app(app: Flask) -> None:
+    """Make event_details() available to templates."""
+    app.jinja_env.globals["event_details"] = event_details
