@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -23,6 +24,13 @@ LANGUAGES = {
     "en": "en", "anglais": "en", "english": "en",
 }  # fmt: skip
 TAG_SPLIT = re.compile(r"[,;|]")
+# Addresses as nearly all are written: ASCII letters, digits and a few signs in dot-separated
+# runs before the @, ASCII letters, digits, dots and hyphens after it. For these (no Punycode,
+# at most 254 characters) the local part is valid, no length limit can be reached and no part
+# can mix scripts, so the verdict of validate_email rests on the domain alone, and each domain
+# is checked once instead of once per row.
+PLAIN_ADDRESS = re.compile(r"([\w+'-]+(?:\.[\w+'-]+)*)@([A-Za-z0-9.-]+)", re.ASCII)
+PLAIN_MAX_LENGTH = 254
 
 
 @dataclass
@@ -79,6 +87,21 @@ def clean_email(raw: str) -> str:
     text = raw.strip()
     if not text:
         raise RowRefused("email", "no email address")
+    plain = PLAIN_ADDRESS.fullmatch(text)
+    if plain and len(text) <= PLAIN_MAX_LENGTH and "xn--" not in plain[2].lower():
+        return f"{plain[1].lower()}@{_plain_domain(plain[2])}"
+    return _checked_email(text)
+
+
+@lru_cache(maxsize=16384)
+def _plain_domain(domain: str) -> str:
+    """The stored form of the domain of a plain address, checked in a one-letter address; the
+    verdict is the same for every plain address at this domain (RowRefused is not cached)."""
+    return _checked_email(f"a@{domain}").partition("@")[2]
+
+
+def _checked_email(text: str) -> str:
+    """An address fully checked by validate_email, then normalised and checked for look-alikes."""
     try:
         validated = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import click
 from pydantic import ValidationError
 
+from contacts.exports import (
+    EXPORT_COLUMNS,
+    attendee_columns,
+    attendee_rows,
+    list_rows,
+    segment_rows,
+    write_csv,
+    write_xlsx,
+)
+from contacts.gdpr import erase_person, person_record
 from contacts.imports import ImportReport, import_contacts
 from contacts.parsing import ParseError
 from contacts.segments import EventState, SegmentRules, count, load_rules, save_segment
@@ -129,3 +142,88 @@ def segment_command(ctx: Context, name: str, show: bool, **criteria: object) -> 
         if not show:
             save_segment(session, name, rules)
         click.echo(f"segment {name!r}: {count(session, rules)} contacts")
+
+
+def _write_export(
+    rows: list[dict[str, Any]], columns: list[str], fmt: str, out: BinaryIO, title: str
+) -> None:
+    if fmt == "xlsx":
+        write_xlsx(rows, columns, out, sheet_title=title)
+    else:
+        write_csv(rows, columns, out)
+
+
+@contacts_group.command("export")
+@click.option("--list", "list_name", help="the members of this list")
+@click.option("--segment", help="the contacts of this saved segment")
+@click.option("--event", "event_id", type=int, help="the attendees of this event")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="a file (default: standard output)",
+)
+@pass_ctx
+def export_command(
+    ctx: Context,
+    list_name: str | None,
+    segment: str | None,
+    event_id: int | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Export a list, a segment or an event's attendees, safe to open in Excel."""
+    if sum(x is not None for x in (list_name, segment, event_id)) != 1:
+        raise click.UsageError("give exactly one of --list, --segment, --event")
+    with ctx.db.transaction(write=False) as session:
+        try:
+            if event_id is not None:
+                rows, columns = (
+                    attendee_rows(session, event_id),
+                    attendee_columns(session, event_id),
+                )
+            elif segment is not None:
+                rows, columns = (
+                    segment_rows(session, load_rules(session, segment)),
+                    list(EXPORT_COLUMNS),
+                )
+            else:
+                rows, columns = list_rows(session, str(list_name)), list(EXPORT_COLUMNS)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("an XLSX export needs --output FILE")
+    if output is None:
+        _write_export(rows, columns, fmt, sys.stdout.buffer, "")
+        return
+    with output.open("wb") as out:
+        _write_export(rows, columns, fmt, out, list_name or segment or f"event {event_id}")
+    if output:
+        click.echo(f"{len(rows)} rows written to {output}", err=True)
+
+
+@contacts_group.command("export-person")
+@click.argument("email")
+@pass_ctx
+def export_person_command(ctx: Context, email: str) -> None:
+    """Print everything held about a person, as JSON (GDPR right of access)."""
+    with ctx.db.transaction(write=False) as session:
+        record = person_record(session, ctx.settings, email)
+    if record is None:
+        raise click.ClickException(f"nothing is held about {email}")
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@contacts_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@pass_ctx
+def erase_command(ctx: Context, email: str, yes: bool) -> None:
+    """Erase a person's data; their address stays suppressed (GDPR right to erasure)."""
+    if not yes:
+        click.confirm(f"Erase everything held about {email}? This cannot be undone", abort=True)
+    with ctx.db.transaction() as session:
+        erased = erase_person(session, ctx.settings, email)
+    click.echo(f"{email}: {'erased' if erased else 'no contact held'}; the address is suppressed")

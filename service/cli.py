@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from contacts.cli import contacts_group
+from contacts.exports import write_csv
 from contacts.services import InvalidEmail
 from service.api.serialise import event_json
 from service.cli_context import Context, pass_ctx
@@ -20,7 +20,12 @@ from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
 from service.registrations import services
-from service.registrations.invitations import UnknownEvent, invitation_link, invite
+from service.registrations.invitations import (
+    SuppressedAddress,
+    UnknownEvent,
+    invitation_link,
+    invite,
+)
 from service.registrations.queries import REGISTRATION_FIELDS, registration_rows
 
 
@@ -163,12 +168,12 @@ def invite_command(ctx: Context, event_id: int, email: str, name: str, language:
     """Invite one address and print its personal link."""
     try:
         with ctx.db.transaction() as session:
-            invitation = invite(session, event_id, email, name, language)
+            invitation = invite(session, ctx.settings, event_id, email, name, language)
             click.echo(invitation_link(ctx.settings, invitation))
-    except (InvalidEmail, UnknownEvent) as exc:
-        raise click.ClickException(
-            f"--{'email' if isinstance(exc, InvalidEmail) else 'event'}: {exc}"
-        ) from exc
+    except (InvalidEmail, SuppressedAddress) as exc:
+        raise click.ClickException(f"--email: {exc}") from exc
+    except UnknownEvent as exc:
+        raise click.ClickException(f"--event: {exc}") from exc
 
 
 @main.command("registrations")
@@ -183,10 +188,9 @@ def registrations_command(ctx: Context, event_id: int, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=REGISTRATION_FIELDS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "answers": json.dumps(row["answers"], ensure_ascii=False)})
+    # Names and answers are typed by invitees: written formula-safe, for Excel.
+    flat = [{**row, "answers": json.dumps(row["answers"], ensure_ascii=False)} for row in rows]
+    write_csv(flat, REGISTRATION_FIELDS, sys.stdout.buffer)
 
 
 @main.group()

@@ -1,4 +1,5 @@
-"""The demo: the 5 July 2017 meeting of Le Labo de l'ESS, and a few invitations."""
+"""The demo: the 5 July 2017 meeting of Le Labo de l'ESS, a few invitations, and the sample lists
+of four partner networks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from contacts.imports import import_contacts
 from service.config import Settings
 from service.db import Database, utcnow
 from service.events.models import Event
@@ -38,6 +40,26 @@ def demo_spec(keep_date: bool, today: date) -> EventIn:
     return spec
 
 
+SAMPLE_LISTS = Path(__file__).resolve().parent.parent / "contacts" / "samples"
+DEMO_LISTS = (
+    ("CNCRES", "cncres.csv"),
+    ("COORACE", "coorace.xlsx"),
+    ("RTES", "rtes.csv"),
+    ("MES", "mes.csv"),
+)
+
+
+def load_sample_lists(db: Database, settings: Settings) -> Iterator[str]:
+    """Import the four sample network lists; importing them again changes nothing."""
+    for name, filename in DEMO_LISTS:
+        report = import_contacts(db, settings, SAMPLE_LISTS / filename, name)
+        known = report.unchanged + report.updated
+        yield (
+            f"  list {name:<8} {filename:<13} {report.created} new, {known} known, "
+            f"{report.merged_duplicates} duplicates merged, {report.rejected} rows refused"
+        )
+
+
 def load_demo(db: Database, settings: Settings, keep_date: bool = False) -> Iterator[str]:
     """Create the demo event and invitations once; yield lines describing them and their links."""
     today = utcnow().astimezone(settings.tz).date()
@@ -52,5 +74,7 @@ def load_demo(db: Database, settings: Settings, keep_date: bool = False) -> Iter
         starts = event.starts_at.astimezone(settings.tz)
         yield f"  {starts:%Y-%m-%d %H:%M}, {event.venue_name}, {event.capacity} seats"
         for name, email in DEMO_INVITEES:
-            invitation = invite(session, event.id, email, name)
+            invitation = invite(session, settings, event.id, email, name)
             yield f"  {name:<16} {invitation_link(settings, invitation)}"
+    yield "sample network lists (see contacts/samples/README.md):"
+    yield from load_sample_lists(db, settings)

@@ -69,7 +69,7 @@ class Factory:
         with self.db.transaction() as session:
             for i in range(count):
                 email = f"{prefix}{i:05d}@example.org"
-                invitation = invite(session, event_id, email, f"Personne {i}")
+                invitation = invite(session, self.settings, event_id, email, f"Personne {i}")
                 result.append(
                     Invitee(invitation.id, email, invitation_token(self.settings, invitation))
                 )

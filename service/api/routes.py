@@ -19,7 +19,7 @@ from service.events.schemas import EventIn, describe_errors
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
 from service.extensions import get_db, get_settings
 from service.registrations import services
-from service.registrations.invitations import invitation_link, invite
+from service.registrations.invitations import SuppressedAddress, invitation_link, invite
 from service.registrations.queries import registration_rows
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -164,8 +164,10 @@ def invitations_create(event_id: int) -> JSON:
         if not isinstance(event, Event):
             return event
         try:
-            invitation = invite(session, event_id, body.email, body.name, body.language)
-        except InvalidEmail as exc:
+            invitation = invite(
+                session, get_settings(), event_id, body.email, body.name, body.language
+            )
+        except (InvalidEmail, SuppressedAddress) as exc:
             session.rollback()
             return problem(422, "invalid", "the body has invalid fields", [f"email: {exc}"])
         return {

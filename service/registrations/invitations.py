@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from contacts.services import get_or_create_contact
+from contacts.suppression import is_suppressed
 from service.config import Settings
 from service.events.models import Event
 from service.registrations.models import Invitation
@@ -16,12 +17,24 @@ class UnknownEvent(LookupError):
     """No event has this id."""
 
 
+class SuppressedAddress(ValueError):
+    """The address is on the suppression list (unsubscribed, bounced, erased)."""
+
+
 def invite(
-    session: Session, event_id: int, email: str, name: str = "", language: str = "fr"
+    session: Session,
+    settings: Settings,
+    event_id: int,
+    email: str,
+    name: str = "",
+    language: str = "fr",
 ) -> Invitation:
-    """The invitation of this address to the event, created once whatever the number of calls."""
+    """The invitation of this address to the event, created once whatever the number of calls;
+    SuppressedAddress for an address that must not be mailed."""
     if session.get(Event, event_id) is None:
         raise UnknownEvent(f"event: no event with id {event_id}")
+    if is_suppressed(session, settings, email):
+        raise SuppressedAddress(f"{email} is on the suppression list and cannot be invited")
     contact = get_or_create_contact(session, email, name, language)
     invitation = session.scalar(
         select(Invitation).where(

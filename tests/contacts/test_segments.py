@@ -44,12 +44,12 @@ def test_filters_combine_and_values_are_alternatives(db, lists):
     assert n(db, tags=["élu", "salarié"]) == 2
 
 
-def test_event_states(db, lists, factory):
+def test_event_states(db, settings, lists, factory):
     event_id = factory.event(capacity=1)
     with db.transaction() as session:
-        first = invite(session, event_id, "a1@example.org")
-        second = invite(session, event_id, "a2@example.org")
-        invite(session, event_id, "a3@example.org")
+        first = invite(session, settings, event_id, "a1@example.org")
+        second = invite(session, settings, event_id, "a2@example.org")
+        invite(session, settings, event_id, "a3@example.org")
         services.register(session, first, {})
         services.register(session, second, {})
     assert n(db, event=event_id, state="invited") == 3

@@ -205,7 +205,7 @@ def next_weekday(weekday: int, after_days: int = 40) -> date:
 def new_invitee(factory: Any, event_id: int, email: str, name: str) -> tuple[int, str]:
     """An invitation with a chosen name; returns its id and token."""
     with factory.db.transaction() as session:
-        invitation = invite(session, event_id, email, name)
+        invitation = invite(session, factory.settings, event_id, email, name)
         return invitation.id, invitation_token(factory.settings, invitation)
 
 

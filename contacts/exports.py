@@ -1,0 +1,299 @@
+"""Export of lists and attendees as CSV (UTF-8 with BOM, for Excel) and XLSX, with cells that
+start with = + - @, tab or CR neutralised against spreadsheet formula injection.
+
+A spreadsheet evaluates a cell whose text starts with one of those characters as a formula, so
+an address book entry such as `=HYPERLINK("http://…")` would run in the organiser's Excel.
+Following OWASP ("CSV Injection"), such a cell is written with a single quote in front: the
+spreadsheet shows it as text. Leading spaces and control characters do not hide a trigger
+(` =1` and `\\x00=1` are neutralised too). The quote is visible in the cell, which is the
+accepted cost: a phone number written `+33 …` comes out as `'+33 …`.
+
+Every cell is written as text, in both formats: XLSX cells are typed as strings, so Excel never
+evaluates them nor reads them as numbers or dates (a phone number keeps its leading zero).
+
+Rows come from list_rows (a mailing list) and attendee_rows (an event); a segment's contacts go
+through the same writers with EXPORT_COLUMNS once segments are evaluated (Segment only stores
+its rules so far).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact, MailingList, Membership
+from contacts.segments import SegmentRules, segment_query
+from service.events.models import Event, Question
+from service.registrations.models import Invitation, Registration, RegistrationStatus
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+# Characters XML 1.0 (so XLSX) cannot hold; removed from XLSX cells.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_TITLE_INVALID = re.compile(r"[\\*?:/\[\]]")
+XLSX_TITLE_MAX = 31
+CSV_CHUNK_CHARS = 64 * 1024
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "role",
+    "region",
+    "phone",
+    "language",
+    "tags",
+    "lists",
+    "added_at",
+)
+ATTENDEE_COLUMNS: tuple[str, ...] = (
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "role",
+    "region",
+    "phone",
+    "language",
+    "status",
+    "confirmed_at",
+    "attended_at",
+)
+ATTENDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
+ANSWER_PREFIX = "q_"
+
+
+# --- Cells -------------------------------------------------------------------------------------
+
+
+def _is_blank(char: str) -> bool:
+    """Whitespace or a control character, which a spreadsheet may skip before a formula."""
+    return char.isspace() or unicodedata.category(char) == "Cc"
+
+
+def safe_cell(value: object) -> str:
+    """The text of a cell, with a ' in front when a spreadsheet would read it as a formula."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text:
+        return text
+    if text[0] in FORMULA_TRIGGERS:
+        return "'" + text
+    for char in text:
+        if not _is_blank(char):
+            return "'" + text if char in FORMULA_TRIGGERS else text
+    return text
+
+
+def write_csv(
+    rows: Iterable[Mapping[str, object]],
+    columns: Sequence[str],
+    out: BinaryIO,
+    *,
+    delimiter: str = ",",
+) -> None:
+    """The rows as CSV: UTF-8 with a BOM (Excel then reads the accents right), CRLF line ends,
+    a header row of `columns`, a missing value written empty; every cell through safe_cell.
+
+    `out` only needs a write method, and is left open. French Excel splits on ';' when the file
+    is opened by a double click: pass delimiter=";" for it."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+
+    def flush() -> None:
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+
+    out.write(codecs.BOM_UTF8)
+    writer.writerow([safe_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow([safe_cell(row.get(c)) for c in columns])
+        if buffer.tell() >= CSV_CHUNK_CHARS:
+            flush()
+    flush()
+
+
+def xlsx_sheet_title(title: str) -> str:
+    """A title Excel accepts: at most 31 characters, none of \\ * ? : / [ ], no edge quote."""
+    cleaned = XLSX_TITLE_INVALID.sub("-", XLSX_ILLEGAL.sub("", title)).strip(" '")
+    return cleaned[:XLSX_TITLE_MAX].strip(" '") or "Export"
+
+
+def write_xlsx(
+    rows: Iterable[Mapping[str, object]],
+    columns: Sequence[str],
+    out: BinaryIO,
+    sheet_title: str = "Export",
+) -> None:
+    """The rows as an XLSX workbook of one sheet, written in streaming mode: a header row, then
+    every cell as text (type 's'), through safe_cell; characters XML cannot hold are removed and
+    line breaks written as LF."""
+    from openpyxl import Workbook  # here: CSV exports need not pay for it
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(xlsx_sheet_title(sheet_title))
+
+    def cell(value: object) -> Any:
+        text = XLSX_ILLEGAL.sub("", "" if value is None else str(value))
+        # XML reads a CR back as LF anyway; Excel breaks lines in a cell with LF.
+        text = safe_cell(text.replace("\r\n", "\n").replace("\r", "\n"))
+        if not text:
+            return None  # an empty cell is left out, as Excel does
+        written = WriteOnlyCell(sheet, value=text)
+        written.data_type = "s"  # never a formula ('f') nor an error code ('e', "#N/A")
+        return written
+
+    sheet.append([cell(c) for c in columns])
+    for row in rows:
+        sheet.append([cell(row.get(c)) for c in columns])
+    workbook.save(out)
+
+
+# --- Rows --------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def _fold(text: str) -> str:
+    """Sort key of a name: no accents, no case, so that "Émile" sorts with "Emile"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _by_name(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (_fold(row["last_name"]), _fold(row["first_name"]), row["email"])
+
+
+def _contact_fields(contact: Contact) -> dict[str, Any]:
+    return {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "organisation": contact.organisation,
+        "role": contact.role,
+        "region": contact.region,
+        "phone": contact.phone,
+        "language": contact.language,
+    }
+
+
+def _lists_of(session: Session, contact_ids: Select[Any]) -> dict[int, list[str]]:
+    """The names of the lists of each of these contacts."""
+    lists: dict[int, list[str]] = {}
+    for contact_id, name in session.execute(
+        select(Membership.contact_id, MailingList.name)
+        .join(MailingList, MailingList.id == Membership.list_id)
+        .where(Membership.contact_id.in_(contact_ids))
+        .order_by(MailingList.name)
+    ):
+        lists.setdefault(contact_id, []).append(name)
+    return lists
+
+
+def segment_rows(session: Session, rules: SegmentRules) -> list[dict[str, Any]]:
+    """The contacts a segment keeps, as rows of EXPORT_COLUMNS, in the order of list_rows."""
+    ids = segment_query(rules)
+    lists = _lists_of(session, ids)
+    rows = [
+        {
+            **_contact_fields(contact), "tags": ", ".join(contact.tags),
+            "lists": ", ".join(lists.get(contact.id, [])), "added_at": "",
+        }
+        for contact in session.scalars(select(Contact).where(Contact.id.in_(ids)))
+    ]  # fmt: skip
+    return sorted(rows, key=_by_name)
+
+
+def list_rows(session: Session, list_name: str) -> list[dict[str, Any]]:
+    """The members of a list, one row of EXPORT_COLUMNS each, by last name, first name, address
+    (ignoring accents and case, the same on every database); LookupError for an unknown list."""
+    list_id = session.scalar(select(MailingList.id).where(MailingList.name == list_name))
+    if list_id is None:
+        raise LookupError(f"list: no list called {list_name!r}")
+    members = session.execute(
+        select(Contact, Membership.added_at)
+        .join(Membership, Membership.contact_id == Contact.id)
+        .where(Membership.list_id == list_id)
+    ).all()
+    lists = _lists_of(session, select(Membership.contact_id).where(Membership.list_id == list_id))
+    rows = [
+        {
+            **_contact_fields(contact),
+            "tags": ", ".join(contact.tags),
+            "lists": ", ".join(lists.get(contact.id, [])),
+            "added_at": _iso(added_at),
+        }
+        for contact, added_at in members
+    ]
+    return sorted(rows, key=_by_name)
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return "" if value is None else str(value)
+
+
+def attendee_columns(session: Session, event_id: int) -> list[str]:
+    """ATTENDEE_COLUMNS and one "q_<key>" column per question of the event, in the order of the
+    form, then any key answered under a question since removed."""
+    keys = list(
+        session.scalars(
+            select(Question.key).where(Question.event_id == event_id).order_by(Question.position)
+        )
+    )
+    answered: set[str] = set()
+    for answers in session.scalars(
+        select(Registration.answers).where(
+            Registration.event_id == event_id, Registration.status.in_(ATTENDING)
+        )
+    ):
+        answered.update(answers or {})
+    keys += sorted(answered - set(keys))
+    return [*ATTENDEE_COLUMNS, *(ANSWER_PREFIX + key for key in keys)]
+
+
+def attendee_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
+    """The people confirmed or marked present at an event, with their answers as "q_<key>"
+    columns (yes/no as oui/non, unanswered empty), by name; LookupError for an unknown event.
+    attendee_columns gives the columns, in order."""
+    if session.get(Event, event_id) is None:
+        raise LookupError(f"event: no event with id {event_id}")
+    columns = attendee_columns(session, event_id)
+    answer_columns = [c for c in columns if c.startswith(ANSWER_PREFIX)]
+    found = session.execute(
+        select(Registration, Contact)
+        .join(Invitation, Invitation.id == Registration.invitation_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Registration.event_id == event_id, Registration.status.in_(ATTENDING))
+    ).all()
+    rows = []
+    for registration, contact in found:
+        answers = registration.answers or {}
+        rows.append(
+            {
+                **_contact_fields(contact),
+                "status": registration.status.value,
+                "confirmed_at": _iso(registration.confirmed_at),
+                "attended_at": _iso(registration.attended_at),
+                **{
+                    column: _answer_text(answers.get(column.removeprefix(ANSWER_PREFIX)))
+                    for column in answer_columns
+                },
+            }
+        )
+    return sorted(rows, key=_by_name)
