@@ -6,20 +6,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Insert,
+    Row,
+    String,
+    Table,
+    any_,
+    bindparam,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.cleaning import LIMITS, CleanContact, RowRefused, clean_row
 from contacts.models import Contact, MailingList, Membership
 from contacts.parsing import ParsedTable, read_table
 from contacts.suppression import suppressed_among
 from service.config import Settings
-from service.db import Database, utcnow
+from service.db import Database, UTCDateTime, utcnow
 
 CHUNK = 1000
+CONTACTS = cast(Table, Contact.__table__)  # inserted with Core: no ORM bookkeeping per row
+KNOWN = (  # what is read of the contacts already known: plain rows, not ORM objects
+    Contact.id, Contact.email, Contact.tags, Contact.extra,
+    *(getattr(Contact, name) for name in (*LIMITS, "language")),
+)  # fmt: skip
 Progress = Callable[[str, int, int | None], None]  # phase, done, total when known
 
 
@@ -120,7 +139,7 @@ def _warn_likely_duplicates(contacts: Iterable[CleanContact], report: ImportRepo
             seen[key] = contact.email
 
 
-def _changes(existing: Contact, new: CleanContact, overwrite: bool) -> dict[str, Any]:
+def _changes(existing: Row[Any], new: CleanContact, overwrite: bool) -> dict[str, Any]:
     """The fields to write on an existing contact: empty ones filled, or all with `overwrite`."""
     changes: dict[str, Any] = {}
     for name in (*LIMITS, "language"):
@@ -155,7 +174,12 @@ def _write(
     report: ImportReport,
     progress: Progress | None,
 ) -> None:
-    """Phase 2: contacts created or completed and added to the list, in bulk."""
+    """Phase 2: contacts created or completed and added to the list, in bulk.
+
+    New contacts are inserted by a plain executemany, which psycopg pipelines; an INSERT with
+    RETURNING would be sent as one statement of 12,000 parameters per chunk, that psycopg parses
+    anew each time. Their ids are not needed: the list's memberships are inserted from a SELECT
+    of the chunk's addresses."""
     mailing_list = _get_list(session, list_name)
     emails = list(contacts)
     members = set(
@@ -164,9 +188,8 @@ def _write(
     now = utcnow()
     for start in range(0, len(emails), CHUNK):
         chunk = emails[start : start + CHUNK]
-        existing = {
-            c.email: c for c in session.scalars(select(Contact).where(Contact.email.in_(chunk)))
-        }
+        known = session.execute(select(*KNOWN).where(_among(session, Contact.email, chunk)))
+        existing = {row.email: row for row in known}
         new_rows, updates = [], []
         for email in chunk:
             contact = contacts[email]
@@ -174,24 +197,13 @@ def _write(
                 new_rows.append({**_fields(contact), "created_at": now, "updated_at": now})
             elif changes := _changes(existing[email], contact, overwrite):
                 updates.append({"id": existing[email].id, "updated_at": now, **changes})
-        ids = {c.email: c.id for c in existing.values()}
         if new_rows:
-            inserted = session.execute(
-                insert(Contact).returning(Contact.email, Contact.id), new_rows
-            )
-            ids.update(dict(inserted.all()))
+            session.execute(insert(CONTACTS), new_rows)
         if updates:
             session.execute(update(Contact), updates)
-        joining = [ids[email] for email in chunk if ids[email] not in members]
+        joining = [e for e in chunk if e not in existing or existing[e].id not in members]
         if joining:
-            session.execute(
-                insert(Membership),
-                [
-                    {"list_id": mailing_list.id, "contact_id": i, "source": source, "added_at": now}
-                    for i in joining
-                ],
-            )
-            members.update(joining)
+            session.execute(_memberships(session, mailing_list.id, joining, source, now))
         report.created += len(new_rows)
         report.updated += len(updates)
         report.unchanged += len(existing) - len(updates)
@@ -199,6 +211,27 @@ def _write(
         if progress:
             progress("writing", start + len(chunk), len(emails))
     session.expunge_all()
+
+
+def _memberships(
+    session: Session, list_id: int, emails: list[str], source: str, now: datetime
+) -> Insert:
+    """INSERT of the memberships of the contacts of these addresses in the list."""
+    contacts = select(
+        literal(list_id), Contact.id, literal(source, String), literal(now, UTCDateTime)
+    ).where(_among(session, Contact.email, emails))
+    columns = ["list_id", "contact_id", "source", "added_at"]
+    return insert(Membership).from_select(columns, contacts)
+
+
+def _among(
+    session: Session, column: InstrumentedAttribute[str], values: list[str]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter instead of one
+    per value, that SQLAlchemy would render and psycopg parse again in every statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(String)))
+    return column.in_(values)
 
 
 def _fields(contact: CleanContact) -> dict[str, Any]:

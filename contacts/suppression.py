@@ -8,11 +8,10 @@ listed.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Suppression, SuppressionReason, normalise_email
@@ -23,7 +22,7 @@ LOOKUP_CHUNK = 500
 
 def email_hash(key: str, email: str) -> str:
     """The keyed hash under which an address is suppressed."""
-    return hmac.new(key.encode(), normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key.encode(), normalise_email(email).encode(), "sha256").hex()
 
 
 def suppress(session: Session, settings: Settings, email: str, reason: SuppressionReason) -> bool:
@@ -41,14 +40,23 @@ def suppressed_among(session: Session, settings: Settings, emails: Iterable[str]
     for email in {normalise_email(e) for e in emails}:
         for key in settings.signing_keys:
             by_hash[email_hash(key, email)] = email
-    hashes = list(by_hash)
+    return {by_hash[h] for h in _listed(session, list(by_hash))}
+
+
+def _listed(session: Session, hashes: list[str]) -> set[str]:
+    """The hashes that are on the list: looked up by chunks or, for an import with more of
+    them than the list has rows, found by reading the whole list once."""
+    if len(hashes) > LOOKUP_CHUNK:
+        listed = session.scalar(select(func.count()).select_from(Suppression)) or 0
+        if listed <= len(hashes):
+            return set(hashes).intersection(session.scalars(select(Suppression.email_hash)))
     found: set[str] = set()
     for start in range(0, len(hashes), LOOKUP_CHUNK):
         chunk = hashes[start : start + LOOKUP_CHUNK]
         found.update(
             session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(chunk)))
         )
-    return {by_hash[h] for h in found}
+    return found
 
 
 def is_suppressed(session: Session, settings: Settings, email: str) -> bool:
