@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import and_, case, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db import utcnow
 from service.events.models import Event, WaitlistPolicy
@@ -107,8 +108,7 @@ def register(
         raise RegistrationClosed(event.title)
     cleaned = clean_answers(event, answers)
     if invitation.responded_at is None:
-        invitation.responded_at = now or utcnow()
-        session.flush()
+        _mark_responded(session, invitation, now or utcnow())
     if not session.info.get("capacity_guard", True):
         return _register_unguarded(session, invitation, registration, cleaned, now)
     seated, position = claim_place(session, event.id)
@@ -123,6 +123,17 @@ def register(
         release_place(session, event.id, seated)
         return _current(session, invitation.id)  # type: ignore[return-value]
     return written
+
+
+def _mark_responded(session: Session, invitation: Invitation, now: datetime) -> None:
+    """Record the first answer's time with one statement, without the ORM's flush."""
+    session.execute(
+        sa_update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.responded_at.is_(None))
+        .values(responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(invitation, "responded_at", now)
 
 
 def claim_place(session: Session, event_id: int) -> tuple[bool, int | None]:
@@ -195,7 +206,15 @@ def _write_place(
             )
             .returning(Registration.id)
         ).scalar()
-        return None if inserted is None else session.get(Registration, inserted)
+        if inserted is None:
+            return None
+        # The row just written, attached without reading it back.
+        created = Registration(
+            id=inserted, invitation_id=invitation.id, event_id=invitation.event_id, **values
+        )
+        make_transient_to_detached(created)
+        session.add(created)
+        return created
     reopened = session.execute(
         sa_update(Registration)
         .where(
