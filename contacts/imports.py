@@ -4,7 +4,7 @@ and column and skipped; re-importing the same file changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.cleaning import LIMITS, CleanContact, RowRefused, clean_row
+from contacts.duplicates import likely_duplicates
 from contacts.models import Contact, MailingList, Membership
 from contacts.parsing import ParsedTable, read_table
 from contacts.suppression import suppressed_among
@@ -114,29 +115,7 @@ def _validate(
             contacts[contact.email] = contact
     if progress:
         progress("checking", report.rows, None)
-    _warn_likely_duplicates(contacts.values(), report)
     return contacts
-
-
-def _warn_likely_duplicates(contacts: Iterable[CleanContact], report: ImportReport) -> None:
-    """Same name and organisation under different addresses: reported, never merged."""
-    seen: dict[tuple[str, str, str], str] = {}
-    for contact in contacts:
-        if not (contact.first_name and contact.last_name):
-            continue
-        key = (
-            contact.first_name.casefold(),
-            contact.last_name.casefold(),
-            contact.organisation.casefold(),
-        )
-        if key in seen:
-            report.warnings.append(
-                f"likely the same person: {seen[key]} and {contact.email} "
-                f"({contact.first_name} {contact.last_name}, "
-                f"{contact.organisation or 'no organisation'})"
-            )
-        else:
-            seen[key] = contact.email
 
 
 def _changes(existing: Row[Any], new: CleanContact, overwrite: bool) -> dict[str, Any]:
@@ -265,6 +244,7 @@ def import_contacts(
             del contacts[email]
         report.suppressed = len(suppressed)
         _write(session, contacts, list_name, f"{path.name}", overwrite, report, progress)
+        report.warnings.extend(likely_duplicates(session, contacts))
         if dry_run:
             session.rollback()
     return report

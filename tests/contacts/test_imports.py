@@ -151,3 +151,20 @@ def test_unicode_forms_merge_and_look_alikes_are_refused(db, settings, tmp_path)
     assert (report.created, report.merged_duplicates) == (2, 2)
     assert [(e.row, e.column) for e in report.errors] == [(6, "email")]
     assert "Cyrillic and Latin" in report.errors[0].reason
+
+
+def test_likely_duplicates_across_lists_are_reported_not_merged(db, settings, tmp_path):
+    first = write(
+        tmp_path, "a.csv", "email;prénom;nom;structure\nclaire@example.org;Claire;Martin;CRESS\n"
+    )
+    import_contacts(db, settings, first, "A")
+    second = write(
+        tmp_path,
+        "b.csv",
+        "email;prénom;nom;structure\nc.martin@example.fr;CLAIRE;MARTIN;cress\nautre@example.net;Claire;Martin;SCIC\n",
+    )
+    report = import_contacts(db, settings, second, "B")
+    assert report.warnings == [
+        "likely the same person: c.martin@example.fr, claire@example.org (CLAIRE MARTIN, cress)"
+    ]
+    assert count(db, Contact) == 3
