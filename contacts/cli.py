@@ -21,9 +21,11 @@ from contacts.exports import (
 )
 from contacts.gdpr import erase_person, person_record
 from contacts.imports import ImportReport, import_contacts
+from contacts.models import SuppressionReason
 from contacts.parsing import ParseError
 from contacts.segments import EventState, SegmentRules, count, load_rules, save_segment
 from contacts.services import list_sizes
+from contacts.suppression import suppress
 from service.cli_context import Context, pass_ctx
 from service.events.schemas import describe_errors
 
@@ -227,3 +229,19 @@ def erase_command(ctx: Context, email: str, yes: bool) -> None:
     with ctx.db.transaction() as session:
         erased = erase_person(session, ctx.settings, email)
     click.echo(f"{email}: {'erased' if erased else 'no contact held'}; the address is suppressed")
+
+
+@contacts_group.command("suppress")
+@click.argument("email")
+@click.option(
+    "--reason",
+    type=click.Choice([r.value for r in SuppressionReason]),
+    default=SuppressionReason.MANUAL.value,
+    show_default=True,
+)
+@pass_ctx
+def suppress_command(ctx: Context, email: str, reason: str) -> None:
+    """Never mail this address again (it stays on the list even if the contact is erased)."""
+    with ctx.db.transaction() as session:
+        added = suppress(session, ctx.settings, email, SuppressionReason(reason))
+    click.echo(f"{email}: {'suppressed' if added else 'already suppressed'}")

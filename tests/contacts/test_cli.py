@@ -62,3 +62,13 @@ def test_export_person_then_erase_then_never_invited_again(db, factory, tmp_path
     assert "suppression list" in refused
     again = run("contacts", "import", str(path), "--list", "CNCRES")
     assert "1 suppressed" in again
+
+
+def test_manual_suppression_keeps_an_address_out(db, tmp_path):
+    assert "suppressed" in run("contacts", "suppress", "Karim@Example.fr")
+    assert "already suppressed" in run(
+        "contacts", "suppress", "karim@example.fr", "--reason", "spam_report"
+    )
+    path = tmp_path / "cncres.csv"
+    path.write_text(EXPORT, encoding="utf-8")
+    assert "1 suppressed" in run("contacts", "import", str(path), "--list", "CNCRES")
