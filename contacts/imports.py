@@ -233,6 +233,7 @@ def import_contacts(
     overwrite: bool = False,
     sheet: str | None = None,
     progress: Progress | None = None,
+    source: str | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file into a list; ParseError when the file as a whole cannot be read."""
     table = read_table(path, mapping, sheet=sheet)
@@ -243,7 +244,7 @@ def import_contacts(
         for email in suppressed:
             del contacts[email]
         report.suppressed = len(suppressed)
-        _write(session, contacts, list_name, f"{path.name}", overwrite, report, progress)
+        _write(session, contacts, list_name, source or path.name, overwrite, report, progress)
         report.warnings.extend(likely_duplicates(session, contacts))
         if dry_run:
             session.rollback()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ contacts_api = Blueprint("contacts_api", __name__, url_prefix="/api/v1")
 
 PREVIEW_ROWS = 5
 UPLOAD_ID = "upload_id"
+UPLOAD_ID_PATTERN = re.compile(r"[0-9a-f]{24}")
+DATA, META = "upload.data", "upload.json"  # fixed names: nothing sent can overwrite the other
 
 
 def _uploads() -> Path:
@@ -28,8 +32,10 @@ def _uploads() -> Path:
 
 
 def _upload_folder(upload_id: str) -> Path | None:
-    folder = _uploads() / secure_filename(upload_id)
-    return folder if upload_id and folder.is_dir() else None
+    if not UPLOAD_ID_PATTERN.fullmatch(upload_id):
+        return None
+    folder = _uploads() / upload_id
+    return folder if (folder / META).is_file() else None
 
 
 def _mapping(text: str) -> dict[str, str] | None:
@@ -63,19 +69,18 @@ def upload() -> Any:
             "the body has invalid fields",
             ['map: a JSON object {"column": "field"}'],
         )
-    upload_id = secrets.token_urlsafe(12)
+    upload_id = secrets.token_hex(12)
     folder = _uploads() / upload_id
     folder.mkdir()
-    path = folder / (secure_filename(sent.filename) or "upload")
-    sent.save(path)
+    sent.save(folder / DATA)
     try:
-        table = read_table(path, mapping)
+        table = read_table(folder / DATA, mapping)
         preview = [row.values for _, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)]
     except ParseError as exc:
+        shutil.rmtree(folder)  # personal data is not kept for a file that cannot be imported
         return problem(422, "unreadable", str(exc))
-    (folder / "upload.json").write_text(
-        json.dumps({"list": list_name, "map": mapping, "file": path.name})
-    )
+    source = secure_filename(sent.filename) or "upload"
+    (folder / META).write_text(json.dumps({"list": list_name, "map": mapping, "source": source}))
     return {
         UPLOAD_ID: upload_id, "list": list_name, "format": table.format, "encoding": table.encoding,
         "delimiter": table.delimiter, "sheet": table.sheet, "columns": table.columns,
@@ -86,23 +91,22 @@ def upload() -> Any:
 @contacts_api.post("/imports/<upload_id>/confirm")
 @authenticated
 def confirm(upload_id: str) -> Any:
-    """Import an uploaded file: every row checked, then everything valid written at once."""
+    """Import an uploaded file: every row checked, then everything valid written at once; the
+    upload is then deleted (a dry run keeps it)."""
     folder = _upload_folder(upload_id)
     if folder is None:
         return problem(404, "not_found", f"no upload {upload_id!r}")
-    meta = json.loads((folder / "upload.json").read_text())
+    meta = json.loads((folder / META).read_text())
     dry_run = request.args.get("dry_run") in ("1", "true")
     try:
         report = import_contacts(
-            get_db(),
-            get_settings(),
-            folder / meta["file"],
-            meta["list"],
-            meta["map"],
-            dry_run=dry_run,
-        )
+            get_db(), get_settings(), folder / DATA, meta["list"], meta["map"],
+            dry_run=dry_run, source=meta["source"],
+        )  # fmt: skip
     except ParseError as exc:
         return problem(422, "unreadable", str(exc))
+    if not dry_run:
+        shutil.rmtree(folder)  # imported: the uploaded file, personal data, is not kept
     return {
         "summary": report.summary(),
         "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in report.errors],

@@ -42,8 +42,8 @@ def test_upload_previews_then_confirm_imports(client, auth):
     assert done["errors"] == [
         {"row": 3, "column": "Courriel", "reason": done["errors"][0]["reason"]}
     ]
-    again = client.post(f"/api/v1/imports/{body['upload_id']}/confirm", headers=auth).get_json()
-    assert again["summary"]["created"] == 0
+    again = client.post(f"/api/v1/imports/{body['upload_id']}/confirm", headers=auth)
+    assert again.status_code == 404  # imported uploads are not kept
 
 
 def test_bad_uploads_get_clear_errors(client, auth):
@@ -55,6 +55,7 @@ def test_bad_uploads_get_clear_errors(client, auth):
     unknown = upload(client, auth, map='{"Courriel": "mail"}')
     assert unknown.status_code == 422
     assert "mail" in unknown.get_json()["message"]
-    assert client.post("/api/v1/imports/nope/confirm", headers=auth).status_code == 404
+    for upload_id in ("nope", "..", "%2e%2e", "0" * 24):
+        assert client.post(f"/api/v1/imports/{upload_id}/confirm", headers=auth).status_code == 404
     assert client.post("/api/v1/imports", headers=auth).status_code == 400
     assert client.post("/api/v1/imports").status_code == 401
