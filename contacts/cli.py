@@ -134,7 +134,7 @@ def lists_command(ctx: Context) -> None:
 @pass_ctx
 def segment_command(ctx: Context, name: str, show: bool, **criteria: object) -> None:
     """Save a segment (a filter) and print how many contacts it holds."""
-    with ctx.db.transaction(write=show is False) as session:
+    with ctx.db.transaction(write=not show) as session:
         try:
             rules = load_rules(session, name) if show else SegmentRules.model_validate(criteria)
         except LookupError as exc:
@@ -200,10 +200,12 @@ def export_command(
     if output is None:
         _write_export(rows, columns, fmt, sys.stdout.buffer, "")
         return
-    with output.open("wb") as out:
-        _write_export(rows, columns, fmt, out, list_name or segment or f"event {event_id}")
-    if output:
-        click.echo(f"{len(rows)} rows written to {output}", err=True)
+    try:
+        with output.open("wb") as out:
+            _write_export(rows, columns, fmt, out, list_name or segment or f"event {event_id}")
+    except OSError as exc:
+        raise click.ClickException(f"--output: cannot write {output} ({exc.strerror})") from exc
+    click.echo(f"{len(rows)} rows written to {output}", err=True)
 
 
 @contacts_group.command("export-person")

@@ -4,6 +4,7 @@ the invitation or registration ("invited, no answer yet"); counted before use.""
 from __future__ import annotations
 
 import enum
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -91,7 +92,14 @@ def segment_query(rules: SegmentRules) -> Select[int]:
     if rules.tags:
         # Tags live in a JSON list; the quoted form matches whole tags only, on both databases.
         tags = func.lower(func.cast(Contact.tags, Contact.email.type))
-        query = query.where(or_(*(tags.contains(f'"{t.lower()}"') for t in rules.tags)))
+        query = query.where(
+            or_(
+                *(
+                    tags.contains(json.dumps(t.lower(), ensure_ascii=False), autoescape=True)
+                    for t in rules.tags
+                )
+            )
+        )
     if rules.event is not None and rules.state is not None:
         query = query.where(_registration_state(rules.event, rules.state))
     return query

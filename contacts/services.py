@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contacts.models import Contact, MailingList, Membership, normalise_email
+from contacts import cleaning
+from contacts.models import Contact, MailingList, Membership
 
 
 class InvalidEmail(ValueError):
@@ -14,12 +14,11 @@ class InvalidEmail(ValueError):
 
 
 def clean_email(address: str) -> str:
-    """The normalised address, or InvalidEmail saying why it is not one."""
+    """The stored form of an address, exactly as an import stores it, or InvalidEmail."""
     try:
-        validate_email(address.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidEmail(f"{address!r} is not a valid email address: {exc}") from exc
-    return normalise_email(address)
+        return cleaning.clean_email(address)
+    except cleaning.RowRefused as exc:
+        raise InvalidEmail(f"{address!r} is not a valid email address: {exc.reason}") from exc
 
 
 def split_name(name: str) -> tuple[str, str]:

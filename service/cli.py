@@ -16,6 +16,7 @@ from contacts.exports import write_csv
 from contacts.services import InvalidEmail
 from service.api.serialise import event_json
 from service.cli_context import Context, pass_ctx
+from service.db import DatabaseBusy
 from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
@@ -59,7 +60,18 @@ def _event(ctx: Context, session: Any, event_id: int) -> Event:
     return event
 
 
-@click.group()
+class ConvierGroup(click.Group):
+    """Commands whose database stays locked past the busy timeout end with a message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a busy database is an error to retry, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except DatabaseBusy as exc:
+            raise click.ClickException(f"the database is busy ({exc}); try again") from exc
+
+
+@click.group(cls=ConvierGroup)
 def main() -> None:
     """Convier: invitations and registrations for professional events."""
 

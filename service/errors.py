@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service.db import DatabaseBusy
+from service.security import redact_tokens
 
 log = logging.getLogger(__name__)
 
@@ -54,5 +55,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.exception("unexpected error on %s %s", request.method, redact_tokens(request.path))
         return _error(500, "internal", "An unexpected error occurred; it has been logged.")

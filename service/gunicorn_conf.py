@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-TOKEN_IN_PATH = re.compile(r"(/r/)[^/?\s]+")
+from service.security import redact_tokens
 
 worker_class = "gthread"
 accesslog = "-"
@@ -24,6 +23,6 @@ class RedactingLogger(Logger):
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         # Every atom: the request line, the path, and the environ copies ({raw_uri}e…).
         return {
-            key: TOKEN_IN_PATH.sub(r"\1…", value) if isinstance(value, str) else value
+            key: redact_tokens(value) if isinstance(value, str) else value
             for key, value in atoms.items()
         }

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+TOKEN_IN_PATH = re.compile(r"(/r/)[^/?\s]+")
+
+
+def redact_tokens(text: str) -> str:
+    """`text` with every personal link written `/r/…`: a link's path is its credential."""
+    return TOKEN_IN_PATH.sub(r"\1…", text)
 
 
 class Purpose(enum.StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_init
 
-from service.config import Settings, load_settings
+from service.config import ConfigError, Settings, load_settings
 from service.db import Database
 
 _state: dict[str, Any] = {}
@@ -67,4 +67,7 @@ def _fresh_connections(**_kwargs: Any) -> None:
     _state.pop("db_pid", None)
 
 
-celery = make_celery(settings())
+try:
+    celery = make_celery(settings())
+except ConfigError as error:  # `celery -A tasks …` should say what is wrong, not print a traceback
+    raise SystemExit(str(error)) from None

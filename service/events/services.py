@@ -133,5 +133,5 @@ def event_counts(session: Session, event: Event) -> EventCounts:
 
 
 def list_events(session: Session) -> list[Event]:
-    """Every event, the next first."""
+    """Every event, the latest first."""
     return list(session.scalars(select(Event).order_by(Event.starts_at.desc())))

@@ -143,13 +143,15 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
 
 def _register(session: Session, invitation: Invitation, now: datetime | None) -> Registration:
     form = request.form
+    answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
+    registration = services.register(session, invitation, answers, now)
+    # The names are written after the seat is decided: rows are locked event first everywhere.
     contact = invitation.contact
     for field in ("first_name", "last_name", "organisation"):
         value = form.get(field, "").strip()[:200]
         if value and value != getattr(contact, field):
             setattr(contact, field, value)
-    answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
-    return services.register(session, invitation, answers, now)
+    return registration
 
 
 @public.post("/r/<token>/register")

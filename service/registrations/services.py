@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, select
@@ -71,21 +71,17 @@ def _join_waitlist(event: Event, registration: Registration, now: datetime) -> N
     registration.waitlisted_at = now
 
 
-def _leave(
-    event: Event, registration: Registration, status: Status, reason: str, now: datetime
-) -> None:
-    """Ends an active registration, giving back its seat or its waitlist place."""
+def _leave(event: Event, registration: Registration, reason: str, now: datetime) -> None:
+    """Cancel an active registration, giving back its seat or its waitlist place; `reason` says
+    why (cancelled, declined after registering, offer released or expired, erased)."""
     if registration.status.holds_seat:
         event.seats_held -= 1
     elif registration.status is Status.WAITLISTED:
         event.waitlist_count -= 1
-    registration.status = status
+    registration.status = Status.CANCELLED
     registration.end_reason = reason
     registration.offer_expires_at = None
-    if status is Status.DECLINED:
-        registration.declined_at = now
-    else:
-        registration.cancelled_at = now
+    registration.cancelled_at = now
 
 
 def register(
@@ -98,7 +94,8 @@ def register(
 
     Everything that needs no lock happens first; the seat is then decided by one atomic UPDATE of
     the event's counters (which takes the event's row lock) and the registration written, so that
-    the lock is held for two statements and the commit.
+    the lock is held for a few statements and the commit. Rows are locked in the order every
+    other step uses: the event first, then the invitation.
     """
     event = invitation.event
     registration = _current(session, invitation.id)
@@ -107,21 +104,18 @@ def register(
     if not event.is_open(now or utcnow()):
         raise RegistrationClosed(event.title)
     cleaned = clean_answers(event, answers)
-    if invitation.responded_at is None:
-        _mark_responded(session, invitation, now or utcnow())
     if not session.info.get("capacity_guard", True):
         return _register_unguarded(session, invitation, registration, cleaned, now)
     seated, position = claim_place(session, event.id)
     moment = now or utcnow()
-    values = _place_values(seated, position, moment, event.claim_window) | {
-        "answers": cleaned,
-        "end_reason": "",
-    }
+    values = _place_values(seated, position, moment) | {"answers": cleaned, "end_reason": ""}
     written = _write_place(session, invitation, registration, values)
     if written is None:
         # Another request of the same person won the race: give back what was counted.
         release_place(session, event.id, seated)
         return _current(session, invitation.id)  # type: ignore[return-value]
+    if invitation.responded_at is None:
+        _mark_responded(session, invitation, moment)
     return written
 
 
@@ -174,17 +168,27 @@ def release_place(session: Session, event_id: int, seated: bool) -> None:
     )
 
 
-def _place_values(
-    seated: bool, position: int | None, now: datetime, window: timedelta
-) -> dict[str, Any]:
+STEP_TIMES = (
+    "confirmed_at",
+    "waitlisted_at",
+    "offered_at",
+    "declined_at",
+    "cancelled_at",
+    "attended_at",
+)
+
+
+def _place_values(seated: bool, position: int | None, now: datetime) -> dict[str, Any]:
+    """The columns of a registration that has just been seated or waitlisted; the times of an
+    earlier, ended episode are cleared."""
+    values: dict[str, Any] = dict.fromkeys(STEP_TIMES) | {"offer_expires_at": None}
     if seated:
-        return {
-            "status": Status.CONFIRMED,
-            "confirmed_at": now,
-            "waitlist_position": None,
-            "offer_expires_at": None,
-        }
-    return {"status": Status.WAITLISTED, "waitlisted_at": now, "waitlist_position": position}
+        return values | {"status": Status.CONFIRMED, "confirmed_at": now, "waitlist_position": None}
+    return values | {
+        "status": Status.WAITLISTED,
+        "waitlisted_at": now,
+        "waitlist_position": position,
+    }
 
 
 def _write_place(
@@ -272,8 +276,10 @@ def decline(session: Session, invitation: Invitation, now: datetime | None = Non
         registration.status = Status.DECLINED
         registration.declined_at = now
         session.add(registration)
+    elif registration.status is Status.ATTENDED:
+        raise NotAllowed("attendance already recorded")
     elif registration.status.is_active:
-        _release(session, event, registration, Status.CANCELLED, "declined", now)
+        _release(session, event, registration, "declined", now)
     invitation.responded_at = invitation.responded_at or now
     session.flush()
     return registration
@@ -288,7 +294,7 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
         raise NotAllowed("nothing to cancel")
     if registration.status is Status.ATTENDED:
         raise NotAllowed("attendance already recorded")
-    _release(session, event, registration, Status.CANCELLED, "cancelled", now)
+    _release(session, event, registration, "cancelled", now)
     session.flush()
     return registration
 
@@ -323,21 +329,16 @@ def release_offer(
     registration = _current(session, invitation.id)
     if registration is None or registration.status is not Status.OFFERED:
         raise NotAllowed("no seat is offered")
-    _release(session, event, registration, Status.CANCELLED, "offer_released", now)
+    _release(session, event, registration, "offer_released", now)
     session.flush()
     return registration
 
 
 def _release(
-    session: Session,
-    event: Event,
-    registration: Registration,
-    status: Status,
-    reason: str,
-    now: datetime,
+    session: Session, event: Event, registration: Registration, reason: str, now: datetime
 ) -> None:
     freed = registration.status.holds_seat
-    _leave(event, registration, status, reason, now)
+    _leave(event, registration, reason, now)
     if freed:
         session.flush()
         _fill_free_seats(session, event, now)
@@ -402,7 +403,7 @@ def expire_offers(
         .execution_options(populate_existing=True)
     ).all()
     for registration in expired:
-        _leave(event, registration, Status.CANCELLED, "offer_expired", now)
+        _leave(event, registration, "offer_expired", now)
     if expired:
         session.flush()
         _fill_free_seats(session, event, now)

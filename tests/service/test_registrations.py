@@ -141,7 +141,7 @@ def test_decline_before_answering_and_decline_after_registering(db, factory):
     first, second = factory.invitees(event_id, 2)
     assert act(db, second.invitation_id, services.decline) is S.DECLINED
     act(db, first.invitation_id, services.register, {})
-    assert act(db, first.invitation_id, services.decline) is S.CANCELLED
+    assert act(db, first.invitation_id, services.decline) is S.CANCELLED  # reason: "declined"
     assert check_counters(db, event_id).seats_held == 0
 
 
