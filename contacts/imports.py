@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
-    insert,
     literal,
     select,
     update,
@@ -32,7 +31,7 @@ from contacts.models import Contact, MailingList, Membership
 from contacts.parsing import ParsedTable, read_table
 from contacts.suppression import suppressed_among
 from service.config import Settings
-from service.db import Database, UTCDateTime, utcnow
+from service.db import Database, UTCDateTime, insert_ignoring_duplicates, utcnow
 
 CHUNK = 1000
 CONTACTS = cast(Table, Contact.__table__)  # inserted with Core: no ORM bookkeeping per row
@@ -177,7 +176,8 @@ def _write(
             elif changes := _changes(existing[email], contact, overwrite):
                 updates.append({"id": existing[email].id, "updated_at": now, **changes})
         if new_rows:
-            session.execute(insert(CONTACTS), new_rows)
+            # A concurrent import or invitation may create the same address: theirs is kept.
+            session.execute(insert_ignoring_duplicates(session, CONTACTS, Contact.email), new_rows)
         if updates:
             session.execute(update(Contact), updates)
         joining = [e for e in chunk if e not in existing or existing[e].id not in members]
@@ -189,7 +189,6 @@ def _write(
         report.added_to_list += len(joining)
         if progress:
             progress("writing", start + len(chunk), len(emails))
-    session.expunge_all()
 
 
 def _memberships(
@@ -200,7 +199,10 @@ def _memberships(
         literal(list_id), Contact.id, literal(source, String), literal(now, UTCDateTime)
     ).where(_among(session, Contact.email, emails))
     columns = ["list_id", "contact_id", "source", "added_at"]
-    return insert(Membership).from_select(columns, contacts)
+    membership = insert_ignoring_duplicates(
+        session, Membership, Membership.list_id, Membership.contact_id
+    )
+    return membership.from_select(columns, contacts)
 
 
 def _among(
@@ -244,6 +246,8 @@ def import_contacts(
         for email in suppressed:
             del contacts[email]
         report.suppressed = len(suppressed)
+        if not contacts:
+            return report  # nothing to import: not even the list is created
         _write(session, contacts, list_name, source or path.name, overwrite, report, progress)
         report.warnings.extend(likely_duplicates(session, contacts))
         if dry_run:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -53,6 +54,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def insert_ignoring_duplicates(session: Session, target: Any, *unique_columns: Any) -> Any:
+    """INSERT … ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL and SQLite alike."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(target).on_conflict_do_nothing(index_elements=list(unique_columns))
 
 
 class DatabaseBusy(Exception):

@@ -15,11 +15,10 @@ from typing import Any
 
 from sqlalchemy import and_, case, select
 from sqlalchemy import update as sa_update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.db import utcnow
+from service.db import insert_ignoring_duplicates, utcnow
 from service.events.models import Event, WaitlistPolicy
 from service.registrations.answers import clean_answers
 from service.registrations.errors import NotAllowed, OfferExpired, RegistrationClosed
@@ -201,7 +200,7 @@ def _write_place(
     of the same person got there first."""
     if registration is None:
         inserted = session.execute(
-            _insert_ignoring_duplicates(session)
+            insert_ignoring_duplicates(session, Registration, Registration.invitation_id)
             .values(
                 invitation_id=invitation.id,
                 event_id=invitation.event_id,
@@ -233,14 +232,6 @@ def _write_place(
         return None
     session.refresh(registration)
     return registration
-
-
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Registration).on_conflict_do_nothing(
-        index_elements=[Registration.invitation_id]
-    )
 
 
 def _register_unguarded(

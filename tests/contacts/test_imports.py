@@ -168,3 +168,10 @@ def test_likely_duplicates_across_lists_are_reported_not_merged(db, settings, tm
         "likely the same person: c.martin@example.fr, claire@example.org (CLAIRE MARTIN, cress)"
     ]
     assert count(db, Contact) == 3
+
+
+def test_a_file_with_nothing_valid_creates_no_list(db, settings, tmp_path):
+    path = write(tmp_path, "bad.csv", "Courriel\nnope\n;\n")
+    report = import_contacts(db, settings, path, "VIDE")
+    assert (report.rejected, report.imported_nothing) == (2, True)
+    assert count(db, MailingList) == 0
