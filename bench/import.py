@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-import psycopg
-from sqlalchemy import func, make_url, select, text
+from common import reset_postgres
+from sqlalchemy import func, select, text
 
 from contacts.imports import ImportReport, import_contacts
 from contacts.models import Contact, MailingList, Membership
@@ -340,19 +340,6 @@ def make_files(workdir: Path, rows: int, known_share: float) -> Files:
 
 
 # --- the database ------------------------------------------------------------------------------
-
-
-def reset_postgres(url: str) -> None:
-    """Create the benchmark database when missing, and give it an empty public schema."""
-    target = make_url(url).set(drivername="postgresql")
-    admin = target.set(database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as server:
-        found = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,))
-        if found.fetchone() is None:
-            server.execute(f'CREATE DATABASE "{target.database}"')
-    with psycopg.connect(target.render_as_string(hide_password=False), autocommit=True) as db:
-        db.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        db.execute("CREATE SCHEMA public")
 
 
 def fresh_database(args: argparse.Namespace, workdir: Path) -> str:

@@ -43,8 +43,8 @@ from pathlib import Path
 from urllib.error import URLError
 
 import aiohttp
-import psycopg
-from sqlalchemy import func, make_url, select, text
+from common import reset_postgres
+from sqlalchemy import func, select, text
 
 from contacts.models import Contact
 from service.config import Settings, load_settings
@@ -84,19 +84,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- the database --------------------------------------------------------------------------
-
-
-def reset_postgres(url: str) -> None:
-    """Create the benchmark database when missing, and give it an empty public schema."""
-    target = make_url(url).set(drivername="postgresql")
-    admin = target.set(database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as server:
-        found = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,))
-        if found.fetchone() is None:
-            server.execute(f'CREATE DATABASE "{target.database}"')
-    with psycopg.connect(target.render_as_string(hide_password=False), autocommit=True) as db:
-        db.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        db.execute("CREATE SCHEMA public")
 
 
 def event_spec(seats: int) -> EventIn:
