@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import os
 import random
 import resource
 import statistics
@@ -46,7 +45,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from common import reset_postgres
+from common import CLOCK_TICKS, cpu_seconds, database_parser, reset_postgres
 from sqlalchemy import func, select, text
 
 from contacts.imports import ImportReport, import_contacts
@@ -64,7 +63,6 @@ BAD_EVERY = 400  # one row in 400 refused
 DUPLICATE_EVERY = 100  # one row in 100 an earlier address in other letter case
 UPDATED_SHARE = 0.25  # of the known contacts, those whose phone the first file lacked
 MB = 1024 * 1024
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 FIRST_NAMES = (
     "Marie", "Jean", "Pierre", "Michel", "Philippe", "Nathalie", "Isabelle", "Sylvie",
@@ -443,12 +441,8 @@ class Clock:
 
 def process_cpu(pid: int) -> float:
     """CPU seconds (user and system) of a process of this machine, NaN if it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return math.nan
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    seconds = cpu_seconds(pid)
+    return math.nan if seconds is None else seconds
 
 
 def memory_mb(key: str) -> float:
@@ -613,16 +607,9 @@ def table_row(args: argparse.Namespace, results: list[RunResult]) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=("sqlite", "postgres"), required=True)
-    parser.add_argument(
-        "--postgres-url",
-        default=POSTGRES_URL,
-        help="created if missing; its schema is rebuilt each run",
-    )
+    parser = database_parser(__doc__.split("\n\n")[0], POSTGRES_URL)
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the timed file")
     parser.add_argument("--known", type=float, default=0.2, help="share already in the database")
-    parser.add_argument("--runs", type=int, default=3)
     return parser.parse_args(argv)
 
 

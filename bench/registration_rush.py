@@ -43,7 +43,7 @@ from pathlib import Path
 from urllib.error import URLError
 
 import aiohttp
-from common import reset_postgres
+from common import CLOCK_TICKS, cpu_seconds, database_parser, reset_postgres
 from sqlalchemy import func, select, text
 
 from contacts.models import Contact
@@ -61,23 +61,15 @@ from service.security import new_public_id
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_rush"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 STARTUP_TIMEOUT_S = 30.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REQUEST_TIMEOUT_S = 120.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=("sqlite", "postgres"), required=True)
-    parser.add_argument(
-        "--postgres-url",
-        default=POSTGRES_URL,
-        help="created if missing; its schema is rebuilt each run",
-    )
+    parser = database_parser(__doc__.split("\n\n")[0], POSTGRES_URL)
     parser.add_argument("--links", type=int, default=3000, help="distinct invitation links")
     parser.add_argument("--seats", type=int, default=300, help="capacity of the event")
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients")
-    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
     return parser.parse_args(argv)
@@ -257,13 +249,9 @@ def gunicorn(
 # --- where the CPU goes (Linux /proc) ------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     """User plus system CPU time of one process so far; 0 for a process that has gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return cpu_seconds(pid) or 0.0
 
 
 def worker_pids(master: int) -> list[int]:
@@ -273,7 +261,7 @@ def worker_pids(master: int) -> list[int]:
 
 def server_cpu_seconds(master: int) -> float:
     """CPU time of a gunicorn master and its workers so far."""
-    return sum(cpu_seconds(pid) for pid in [master, *worker_pids(master)])
+    return sum(process_cpu(pid) for pid in [master, *worker_pids(master)])
 
 
 def postgres_cpu_seconds(database: Database) -> float:
@@ -287,7 +275,7 @@ def postgres_cpu_seconds(database: Database) -> float:
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )
-        return sum(cpu_seconds(pid) for pid in backends)
+        return sum(process_cpu(pid) for pid in backends)
 
 
 @dataclass(frozen=True)
