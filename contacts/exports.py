@@ -42,32 +42,11 @@ XLSX_TITLE_INVALID = re.compile(r"[\\*?:/\[\]]")
 XLSX_TITLE_MAX = 31
 CSV_CHUNK_CHARS = 64 * 1024
 
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "email",
-    "first_name",
-    "last_name",
-    "organisation",
-    "role",
-    "region",
-    "phone",
-    "language",
-    "tags",
-    "lists",
-    "added_at",
-)
-ATTENDEE_COLUMNS: tuple[str, ...] = (
-    "email",
-    "first_name",
-    "last_name",
-    "organisation",
-    "role",
-    "region",
-    "phone",
-    "language",
-    "status",
-    "confirmed_at",
-    "attended_at",
-)
+CONTACT_COLUMNS: tuple[str, ...] = (
+    "email", "first_name", "last_name", "organisation", "role", "region", "phone", "language",
+)  # fmt: skip
+EXPORT_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "tags", "lists", "added_at")
+ATTENDEE_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "status", "confirmed_at", "attended_at")
 ATTENDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
 ANSWER_PREFIX = "q_"
 
@@ -179,16 +158,7 @@ def _by_name(row: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 def _contact_fields(contact: Contact) -> dict[str, Any]:
-    return {
-        "email": contact.email,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "organisation": contact.organisation,
-        "role": contact.role,
-        "region": contact.region,
-        "phone": contact.phone,
-        "language": contact.language,
-    }
+    return {column: getattr(contact, column) for column in CONTACT_COLUMNS}
 
 
 def _lists_of(session: Session, contact_ids: Select[Any]) -> dict[int, list[str]]:
