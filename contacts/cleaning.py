@@ -67,6 +67,12 @@ class RowRefused(ValueError):
         super().__init__(f"{field_name}: {reason}")
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """'Françoise Bernon' → ('Françoise', 'Bernon'); a single word is a first name."""
+    first, _, last = name.strip().partition(" ")
+    return first, last.strip()
+
+
 def _scripts(text: str) -> set[str]:
     """The writing systems of the letters of `text` (LATIN, CYRILLIC, GREEK…)."""
     return {unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()}
@@ -116,8 +122,8 @@ def clean_row(values: dict[str, str], extra: dict[str, str]) -> CleanContact:
     contact = CleanContact(email=clean_email(values.get("email", "")), extra=dict(extra))
     full_name = values.get("full_name", "").strip()
     if full_name and not (values.get("first_name") or values.get("last_name")):
-        first, _, last = full_name.partition(" ")
-        values = {**values, "first_name": first, "last_name": last.strip()}
+        first, last = split_name(full_name)
+        values = {**values, "first_name": first, "last_name": last}
     for name, limit in LIMITS.items():
         text = " ".join(values.get(name, "").split())
         if len(text) > limit:

@@ -38,13 +38,12 @@ from contacts.models import (
     Contact,
     MailingList,
     Membership,
-    Suppression,
     SuppressionReason,
     normalise_email,
 )
-from contacts.suppression import email_hash, suppress
+from contacts.suppression import suppress, suppression_of
 from service.config import Settings
-from service.db import utcnow
+from service.db import isoformat, utcnow
 from service.registrations import services
 from service.registrations.invitations import revoke_link
 from service.registrations.models import Invitation, Registration, RegistrationStatus
@@ -63,16 +62,6 @@ def erased_address(contact_id: int) -> str:
     return f"erased-{contact_id}@{ERASED_DOMAIN}"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _suppression(session: Session, settings: Settings, email: str) -> Suppression | None:
-    """The suppression of an address, under whichever listed key it was made."""
-    hashes = [email_hash(key, email) for key in settings.signing_keys]
-    return session.scalar(select(Suppression).where(Suppression.email_hash.in_(hashes)))
-
-
 def _contact(session: Session, email: str) -> Contact | None:
     return session.scalar(select(Contact).where(Contact.email == normalise_email(email)))
 
@@ -84,7 +73,7 @@ def person_record(session: Session, settings: Settings, email: str) -> dict[str,
     known only by its suppression hash gives a record with `contact` None."""
     address = normalise_email(email)
     contact = _contact(session, address)
-    suppression = _suppression(session, settings, address)
+    suppression = suppression_of(session, settings, address)
     if contact is None and suppression is None:
         return None
     record: dict[str, Any] = {
@@ -96,7 +85,7 @@ def person_record(session: Session, settings: Settings, email: str) -> dict[str,
         "suppression": {
             "suppressed": suppression is not None,
             "reason": suppression.reason.value if suppression else None,
-            "since": _iso(suppression.created_at) if suppression else None,
+            "since": isoformat(suppression.created_at) if suppression else None,
         },
     }
     if contact is None:
@@ -112,11 +101,11 @@ def person_record(session: Session, settings: Settings, email: str) -> dict[str,
         "language": contact.language,
         "tags": list(contact.tags),
         "extra": dict(contact.extra),
-        "created_at": _iso(contact.created_at),
-        "updated_at": _iso(contact.updated_at),
+        "created_at": isoformat(contact.created_at),
+        "updated_at": isoformat(contact.updated_at),
     }
     record["memberships"] = [
-        {"list": name, "source": source, "added_at": _iso(added_at)}
+        {"list": name, "source": source, "added_at": isoformat(added_at)}
         for name, source, added_at in session.execute(
             select(MailingList.name, Membership.source, Membership.added_at)
             .join(MailingList, MailingList.id == Membership.list_id)
@@ -135,10 +124,10 @@ def person_record(session: Session, settings: Settings, email: str) -> dict[str,
         record["invitations"].append(
             {
                 "event": event.title,
-                "event_starts_at": _iso(event.starts_at),
-                "created_at": _iso(invitation.created_at),
-                "sent_at": _iso(invitation.sent_at),
-                "responded_at": _iso(invitation.responded_at),
+                "event_starts_at": isoformat(event.starts_at),
+                "created_at": isoformat(invitation.created_at),
+                "sent_at": isoformat(invitation.sent_at),
+                "responded_at": isoformat(invitation.responded_at),
             }
         )
         registration = invitation.registration
@@ -153,14 +142,14 @@ def _registration(title: str, registration: Registration) -> dict[str, Any]:
         "status": registration.status.value,
         "waitlist_position": registration.waitlist_position,
         "answers": dict(registration.answers or {}),
-        "created_at": _iso(registration.created_at),
-        "confirmed_at": _iso(registration.confirmed_at),
-        "waitlisted_at": _iso(registration.waitlisted_at),
-        "offered_at": _iso(registration.offered_at),
-        "offer_expires_at": _iso(registration.offer_expires_at),
-        "declined_at": _iso(registration.declined_at),
-        "cancelled_at": _iso(registration.cancelled_at),
-        "attended_at": _iso(registration.attended_at),
+        "created_at": isoformat(registration.created_at),
+        "confirmed_at": isoformat(registration.confirmed_at),
+        "waitlisted_at": isoformat(registration.waitlisted_at),
+        "offered_at": isoformat(registration.offered_at),
+        "offer_expires_at": isoformat(registration.offer_expires_at),
+        "declined_at": isoformat(registration.declined_at),
+        "cancelled_at": isoformat(registration.cancelled_at),
+        "attended_at": isoformat(registration.attended_at),
     }
 
 

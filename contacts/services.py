@@ -21,19 +21,13 @@ def clean_email(address: str) -> str:
         raise InvalidEmail(f"{address!r} is not a valid email address: {exc.reason}") from exc
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """'Françoise Bernon' → ('Françoise', 'Bernon'); a single word is a first name."""
-    first, _, last = name.strip().partition(" ")
-    return first, last.strip()
-
-
 def get_or_create_contact(
     session: Session, email: str, name: str = "", language: str = "fr"
 ) -> Contact:
     """The contact of `email`, created when unknown; empty names are filled from `name`."""
     address = clean_email(email)
     contact = session.scalar(select(Contact).where(Contact.email == address))
-    first, last = split_name(name)
+    first, last = cleaning.split_name(name)
     if contact is None:
         contact = Contact(email=address, first_name=first, last_name=last, language=language)
         session.add(contact)

@@ -59,6 +59,12 @@ def _listed(session: Session, hashes: list[str]) -> set[str]:
     return found
 
 
+def suppression_of(session: Session, settings: Settings, email: str) -> Suppression | None:
+    """The suppression of an address, under whichever listed key it was made."""
+    hashes = [email_hash(key, email) for key in settings.signing_keys]
+    return session.scalar(select(Suppression).where(Suppression.email_hash.in_(hashes)))
+
+
 def is_suppressed(session: Session, settings: Settings, email: str) -> bool:
     """Whether this address must not be mailed."""
-    return bool(suppressed_among(session, settings, [email]))
+    return suppression_of(session, settings, email) is not None

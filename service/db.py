@@ -56,6 +56,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def isoformat(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 text for JSON, or None."""
+    return value.isoformat() if value else None
+
+
 def insert_ignoring_duplicates(session: Session, target: Any, *unique_columns: Any) -> Any:
     """INSERT … ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL and SQLite alike."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

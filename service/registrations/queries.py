@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact
+from service.db import isoformat
 from service.registrations.models import Invitation, Registration
 
 REGISTRATION_FIELDS = (
@@ -25,10 +25,6 @@ REGISTRATION_FIELDS = (
     "cancelled_at",
     "answers",
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def registration_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
@@ -54,11 +50,11 @@ def registration_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
             "waitlist_position": registration.waitlist_position
             if registration.status.value == "waitlisted"
             else None,
-            "offer_expires_at": _iso(registration.offer_expires_at),
-            "confirmed_at": _iso(registration.confirmed_at),
-            "waitlisted_at": _iso(registration.waitlisted_at),
-            "declined_at": _iso(registration.declined_at),
-            "cancelled_at": _iso(registration.cancelled_at),
+            "offer_expires_at": isoformat(registration.offer_expires_at),
+            "confirmed_at": isoformat(registration.confirmed_at),
+            "waitlisted_at": isoformat(registration.waitlisted_at),
+            "declined_at": isoformat(registration.declined_at),
+            "cancelled_at": isoformat(registration.cancelled_at),
             "answers": registration.answers,
         }
         for registration, contact in rows
