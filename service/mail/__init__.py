@@ -1,0 +1,1 @@
+"""Emails: rendering, the outbox, and delivery through a backend (file, SMTP or SendGrid)."""
