@@ -11,7 +11,6 @@ part) and each recipient carries the raw values. SendGrid replaces the tags itse
 from __future__ import annotations
 
 import enum
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address as HeaderAddress
