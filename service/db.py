@@ -4,7 +4,7 @@ on SQLite with BEGIN IMMEDIATE."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +65,15 @@ def insert_ignoring_duplicates(session: Session, target: Any, *unique_columns: A
     """INSERT … ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL and SQLite alike."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(target).on_conflict_do_nothing(index_elements=list(unique_columns))
+
+
+AFTER_COMMIT = "convier.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run `callback` once the transaction of `session` has committed, never if it rolls back
+    (a task or an email must not leave for a change that did not happen)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 class DatabaseBusy(Exception):
@@ -140,6 +149,8 @@ class Database:
         try:
             yield session
             session.commit()
+            for callback in session.info.pop(AFTER_COMMIT, []):
+                callback()
         except OperationalError as exc:
             session.rollback()
             if "database is locked" in str(exc.orig):

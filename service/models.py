@@ -3,6 +3,7 @@
 from contacts.models import Contact, MailingList, Membership, Segment, Suppression
 from service.api.models import ApiToken
 from service.events.models import Event, ProgrammeSession, Question, Speaker
+from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Event",
     "Invitation",
     "MailingList",
+    "Message",
     "Membership",
     "ProgrammeSession",
     "Question",

@@ -1,0 +1,269 @@
+"""The outbox: queue a Message row in the transaction that decides the email, claim rows for a
+worker, record what the provider answered, and sweep rows a dead worker left behind.
+
+A row is claimed (queued → sending) by a conditional UPDATE committed before anything is sent,
+so two workers, or one task delivered ten times, never send the same row twice. A row found in
+`sending` longer than the sending timeout had its worker die, or lost the provider's answer: the
+sweeper asks the backend whether the provider accepted it (SendGrid's activity, the file
+backend's folder) and marks it sent; when nobody can tell (SMTP), it is queued again — a
+duplicate is then possible, a loss is not.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from service.db import insert_ignoring_duplicates, utcnow
+from service.mail.envelope import Outcome, Result
+from service.mail.models import Message, MessageStatus
+
+# Updates of many rows by id go through the table: executemany with per-row values.
+MESSAGE = cast(Table, Message.__table__)
+MAX_ATTEMPTS = 6
+BACKOFF_FIRST_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """An email to queue; `key` makes it unique (a second queueing is ignored)."""
+
+    key: str
+    template: str
+    event_id: int
+    contact_id: int
+    language: str = "fr"
+    invitation_id: int | None = None
+    registration_id: int | None = None
+    campaign_id: int | None = None
+    extra: dict[str, Any] | None = None
+    due_at: datetime | None = None
+
+
+def queue(session: Session, messages: Sequence[NewMessage]) -> list[int]:
+    """Insert the messages not queued before; return the ids of the new rows. The caller's
+    transaction owns them: nothing is sent unless it commits."""
+    if not messages:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "key": m.key,
+            "template": m.template,
+            "event_id": m.event_id,
+            "contact_id": m.contact_id,
+            "language": m.language,
+            "invitation_id": m.invitation_id,
+            "registration_id": m.registration_id,
+            "campaign_id": m.campaign_id,
+            "extra": m.extra or {},
+            "status": MessageStatus.QUEUED,
+            "attempts": 0,
+            "last_error": "",
+            "provider_id": "",
+            "created_at": now,
+            "due_at": m.due_at or now,
+        }
+        for m in messages
+    ]
+    statement = insert_ignoring_duplicates(session, Message, Message.key).returning(Message.id)
+    return list(session.scalars(statement, rows))
+
+
+def claim_message(session: Session, message_id: int, now: datetime | None = None) -> bool:
+    """Claim one queued row for sending; False when another worker has it or it is done."""
+    now = now or utcnow()
+    claimed = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
+        .returning(Message.id)
+    ).first()
+    return claimed is not None
+
+
+def claim_due(session: Session, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to `limit` due queued rows that share one content (event, template, language,
+    campaign), oldest first, skipping rows other workers are claiming."""
+    now = now or utcnow()
+    oldest = session.execute(
+        select(Message.event_id, Message.template, Message.language, Message.campaign_id)
+        .where(Message.status == MessageStatus.QUEUED, Message.due_at <= now)
+        .order_by(Message.due_at, Message.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if oldest is None:
+        return []
+    event_id, template, language, campaign_id = oldest
+    batch = (
+        select(Message.id)
+        .where(
+            Message.status == MessageStatus.QUEUED,
+            Message.due_at <= now,
+            Message.event_id == event_id,
+            Message.template == template,
+            Message.language == language,
+            Message.campaign_id.is_not_distinct_from(campaign_id),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = session.scalars(
+        update(Message)
+        .where(Message.id.in_(batch), Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Delay before attempt `attempts + 1`: exponential, capped, with jitter so that a burst of
+    failures does not come back as one burst."""
+    ceiling = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+def record(
+    session: Session, outcomes: Iterable[Outcome], attempts: dict[int, int], now: datetime
+) -> dict[Result, int]:
+    """Write what the provider answered for each claimed row; return the count per result.
+    `attempts` gives each row's attempt count after its claim."""
+    sent: list[dict[str, Any]] = []
+    retry: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    uncertain: list[dict[str, Any]] = []
+    counts = dict.fromkeys(Result, 0)
+    for outcome in outcomes:
+        counts[outcome.result] += 1
+        row = {"mid": outcome.message_id, "error": outcome.error[:2000]}
+        if outcome.result is Result.SENT:
+            sent.append({**row, "provider": outcome.provider_id})
+        elif outcome.result is Result.RETRY and attempts.get(outcome.message_id, 0) < MAX_ATTEMPTS:
+            wait = backoff_seconds(attempts.get(outcome.message_id, 1))
+            due = now + timedelta(seconds=wait)
+            if outcome.not_before is not None:
+                due = max(due, datetime.fromtimestamp(outcome.not_before, now.tzinfo))
+            retry.append({**row, "due": due})
+        elif outcome.result is Result.UNCERTAIN:
+            uncertain.append(row)
+        else:
+            failed.append(row)
+    by_id = MESSAGE.c.id == bindparam("mid")
+    sending = MESSAGE.c.status == MessageStatus.SENDING
+    table = MESSAGE
+    if sent:
+        session.execute(
+            update(table)
+            .where(by_id, sending)
+            .values(
+                status=MessageStatus.SENT,
+                provider_id=bindparam("provider"),
+                sent_at=now,
+                last_error="",
+            ),
+            sent,
+        )
+    if retry:
+        session.execute(
+            update(table)
+            .where(by_id, sending)
+            .values(
+                status=MessageStatus.QUEUED, due_at=bindparam("due"), last_error=bindparam("error")
+            ),
+            retry,
+        )
+    if failed:
+        session.execute(
+            update(table)
+            .where(by_id, sending)
+            .values(status=MessageStatus.FAILED, last_error=bindparam("error")),
+            failed,
+        )
+    if uncertain:
+        # Left in `sending`: the sweeper asks the provider once the sending timeout has passed.
+        session.execute(
+            update(table).where(by_id, sending).values(last_error=bindparam("error")), uncertain
+        )
+    return counts
+
+
+def mark_suppressed(session: Session, message_ids: Sequence[int]) -> None:
+    """Rows whose address is on the suppression list: never sent."""
+    if message_ids:
+        session.execute(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.SUPPRESSED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def stuck(session: Session, older_than: datetime, limit: int = 5000) -> list[int]:
+    """Rows in `sending` claimed before `older_than`: their worker died or lost the answer."""
+    return list(
+        session.scalars(
+            select(Message.id)
+            .where(Message.status == MessageStatus.SENDING, Message.claimed_at < older_than)
+            .order_by(Message.id)
+            .limit(limit)
+        )
+    )
+
+
+def resolve_stuck(
+    session: Session, message_ids: Sequence[int], accepted: dict[int, str], now: datetime
+) -> None:
+    """Mark the rows the provider accepted as sent, and queue the others again."""
+    accepted_rows = [{"mid": i, "provider": accepted[i]} for i in message_ids if i in accepted]
+    others = [i for i in message_ids if i not in accepted]
+    if accepted_rows:
+        session.execute(
+            update(MESSAGE)
+            .where(MESSAGE.c.id == bindparam("mid"), MESSAGE.c.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.SENT, provider_id=bindparam("provider"), sent_at=now),
+            accepted_rows,
+        )
+    if others:
+        session.execute(
+            update(Message)
+            .where(Message.id.in_(others), Message.status == MessageStatus.SENDING)
+            .values(
+                status=MessageStatus.QUEUED,
+                due_at=now,
+                last_error="queued again: its worker stopped before the provider answered",
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def counts_by_status(session: Session, **filters: Any) -> dict[str, int]:
+    """How many rows are in each status, e.g. for one campaign or event."""
+    query = select(Message.status, func.count()).group_by(Message.status)
+    for name, value in filters.items():
+        query = query.where(getattr(Message, name) == value)
+    return {str(status): count for status, count in session.execute(query)}
+
+
+def has_due(session: Session, now: datetime | None = None) -> bool:
+    """Whether any queued row is due."""
+    now = now or utcnow()
+    return (
+        session.scalar(
+            select(Message.id)
+            .where(Message.status == MessageStatus.QUEUED, Message.due_at <= now)
+            .limit(1)
+        )
+        is not None
+    )
