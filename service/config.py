@@ -41,6 +41,10 @@ class Settings:
     link_max_age_days: int
     tick_seconds: float
     debug: bool = False
+    # Messages per minute across all workers; 0 means no limit of our own.
+    mail_rate_per_minute: float = 0.0
+    # A row claimed longer ago than this is checked with the provider and sent again if needed.
+    mail_sending_timeout: float = 600.0
     # Test-only switches for the negative control of the concurrency tests.
     capacity_guard: bool = True
     race_delay_ms: float = 0.0
@@ -172,6 +176,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems, "LINK_MAX_AGE_DAYS", _env(environ, "LINK_MAX_AGE_DAYS"), 400
     )
     tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
+    rate = _env(environ, "MAIL_RATE_PER_MINUTE")
+    mail_rate = _positive_number(problems, "MAIL_RATE_PER_MINUTE", rate, 1) if rate else 0.0
+    sending_timeout = _positive_number(
+        problems, "MAIL_SENDING_TIMEOUT", _env(environ, "MAIL_SENDING_TIMEOUT"), 600
+    )
 
     if problems:
         raise ConfigError(problems)
@@ -192,6 +201,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         link_max_age_days=int(max_age),
         tick_seconds=tick,
         debug=debug,
+        mail_rate_per_minute=mail_rate,
+        mail_sending_timeout=sending_timeout,
         capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
         race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
     )

@@ -1,4 +1,4 @@
-"""Registration tasks: the beat tick that ends expired seat offers and passes the seats on."""
+"""The beat tick: ends expired seat offers (passing the seats on) and keeps the outbox moving."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import logging
 from service.db import DatabaseBusy
 from service.registrations import services
 from tasks.app import celery, database
+from tasks.mail import sweep_outbox
 
 log = logging.getLogger(__name__)
 
 
 @celery.task(name="convier.tick", ignore_result=True)
 def tick() -> int:
-    """Do the work that has come due: for now, expire seat offers past their deadline."""
+    """Do the work that has come due: expire seat offers past their deadline, resolve stuck
+    emails and start sending the due ones."""
     db = database()
     with db.transaction(write=False) as session:
         event_ids = services.events_with_expired_offers(session)
@@ -26,4 +28,5 @@ def tick() -> int:
             log.warning("event %s busy; its offers expire at the next tick", event_id)
     if expired:
         log.info("expired %d seat offers", expired)
+    sweep_outbox()
     return expired

@@ -1,0 +1,178 @@
+"""From claimed outbox rows to batches a backend can send: the content is rendered once per
+event, template and language, with tags where each recipient's values go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact
+from service.config import Settings
+from service.events.models import Event
+from service.mail.envelope import Address, Attachment, Batch, Content, Recipient, text_tag
+from service.mail.models import Message
+from service.registrations.models import Invitation
+from service.security import Purpose, make_token
+
+# Personal values, replaced per recipient by the backend (see envelope.py).
+PERSONAL_LINKS = ("register", "decline", "manage", "calendar", "unsubscribe")
+CAMPAIGN_TEMPLATES = frozenset(
+    {"invitation", "follow_up", "reminder", "event_changed", "thank_you"}
+)
+CALENDAR_TEMPLATES = frozenset(
+    {"confirmation", "confirmed_from_waitlist", "reminder", "event_changed", "event_cancelled"}
+)
+TICKET_TEMPLATES = frozenset({"confirmation", "confirmed_from_waitlist"})
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row with what its email needs about the person."""
+
+    id: int
+    attempts: int
+    template: str
+    language: str
+    event_id: int
+    campaign_id: int | None
+    extra: dict[str, Any]
+    contact_id: int
+    email: str
+    first_name: str
+    last_name: str
+    public_id: str | None
+    token_version: int
+
+
+def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
+    """The claimed rows with their contact and invitation, in one query."""
+    rows = session.execute(
+        select(
+            Message.id,
+            Message.attempts,
+            Message.template,
+            Message.language,
+            Message.event_id,
+            Message.campaign_id,
+            Message.extra,
+            Message.contact_id,
+            Contact.email,
+            Contact.first_name,
+            Contact.last_name,
+            Invitation.public_id,
+            Invitation.token_version,
+        )
+        .join(Contact, Contact.id == Message.contact_id)
+        .outerjoin(Invitation, Invitation.id == Message.invitation_id)
+        .where(Message.id.in_(message_ids))
+        .order_by(Message.id)
+    )
+    return [Claimed(**{**row._asdict(), "token_version": row.token_version or 1}) for row in rows]
+
+
+def sender(settings: Settings, event: Event) -> Address:
+    """MAIL_FROM's address (the authenticated domain) under the organiser's name."""
+    name, email = parseaddr(settings.mail_from)
+    return Address(email, event.organiser_name or name)
+
+
+def reply_to(settings: Settings, event: Event) -> Address | None:
+    """An opaque per-invitation address when REPLY_DOMAIN is set, else the organiser."""
+    if settings.reply_domain:
+        return Address(f"r+{text_tag('reply')}@{settings.reply_domain}")
+    if event.organiser_email:
+        return Address(event.organiser_email, event.organiser_name)
+    return None
+
+
+def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], dict[str, str]]:
+    """The recipient's substitutions and headers (links carry signed tokens, no personal data)."""
+    name = " ".join(p for p in (row.first_name, row.last_name) if p)
+    values = {"first_name": row.first_name, "name": name, "reply": row.public_id or ""}
+    unsubscribe = make_token(settings.signing_keys, Purpose.UNSUBSCRIBE, str(row.contact_id))
+    unsubscribe_url = f"{settings.base_url}/u/{unsubscribe}"
+    links = {"unsubscribe": unsubscribe_url}
+    if row.public_id:
+        token = make_token(
+            settings.signing_keys, Purpose.INVITATION, row.public_id, row.token_version
+        )
+        page = f"{settings.base_url}/r/{token}"
+        links |= {
+            "register": page,
+            "decline": f"{page}#decline",
+            "manage": page,
+            "calendar": f"{page}/event.ics",
+        }
+    values |= {f"link_{name}": url for name, url in links.items()}
+    headers: dict[str, str] = {}
+    if row.template in CAMPAIGN_TEMPLATES:
+        # RFC 8058: the provider's unsubscribe button POSTs to this URL, no cookie needed.
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return values, headers
+
+
+def _group_key(row: Claimed) -> tuple[Any, ...]:
+    return (
+        row.event_id,
+        row.template,
+        row.language,
+        row.campaign_id,
+        repr(sorted(row.extra.items())),
+    )
+
+
+def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed]) -> list[Batch]:
+    """One batch per shared content; each content rendered once."""
+    from service.mail.attachments import event_ics, ticket_qr
+    from service.mail.context import email_context
+    from service.mail.render import render_email
+
+    groups: dict[tuple[Any, ...], list[Claimed]] = {}
+    for row in rows:
+        groups.setdefault(_group_key(row), []).append(row)
+    batches = []
+    for members in groups.values():
+        first = members[0]
+        event = session.get(Event, first.event_id)
+        assert event is not None, "a message's event is deleted with it"
+        links = {name: text_tag(f"link_{name}") for name in PERSONAL_LINKS}
+        context = email_context(
+            event, settings=settings, language=first.language, links=links, extra=first.extra
+        )
+        rendered = render_email(first.template, first.language, context)
+        shared: tuple[Attachment, ...] = ()
+        if first.template in CALENDAR_TEMPLATES:
+            method = "CANCEL" if first.template == "event_cancelled" else "REQUEST"
+            shared = (event_ics(event, settings, method=method),)
+        content = Content(
+            sender=sender(settings, event),
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            reply_to=reply_to(settings, event),
+            categories=(first.template, f"event-{event.id}"),
+            attachments=shared,
+        )
+        recipients = []
+        for row in members:
+            values, headers = personal_values(settings, row)
+            # The ticket's QR code opens the person's own page, signed like the link.
+            ticket = values.get("link_manage")
+            own = (ticket_qr(ticket),) if ticket and row.template in TICKET_TEMPLATES else ()
+            recipients.append(
+                Recipient(
+                    message_id=row.id,
+                    to=Address(row.email, values["name"]),
+                    substitutions=values,
+                    headers=headers,
+                    attachments=own,
+                )
+            )
+        batches.append(Batch(content, tuple(recipients)))
+    return batches

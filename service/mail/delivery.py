@@ -1,0 +1,87 @@
+"""Send claimed outbox rows through a backend and record the answers; resolve stuck rows."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from contacts.suppression import suppressed_among
+from service.config import Settings
+from service.db import Database, utcnow
+from service.mail import outbox
+from service.mail.backends import Backend
+from service.mail.compose import build_batches, load_claimed
+from service.mail.envelope import Outcome, Result
+
+log = logging.getLogger(__name__)
+
+# Longest a task waits in place for the rate limit before leaving the rows to a later drain.
+MAX_RATE_WAIT_SECONDS = 30.0
+
+Limiter = Callable[[int], float]  # takes n tokens, or returns the seconds to wait first
+
+
+def deliver(
+    db: Database,
+    settings: Settings,
+    backend: Backend,
+    message_ids: Sequence[int],
+    acquire: Limiter | None = None,
+) -> dict[Result, int]:
+    """Send the claimed rows `message_ids` and record each outcome."""
+    totals = dict.fromkeys(Result, 0)
+    with db.transaction(write=False) as session:
+        rows = load_claimed(session, message_ids)
+        blocked = suppressed_among(session, settings, [row.email for row in rows])
+    if blocked:
+        # Checked again here, at send time: the address may have unsubscribed since queueing.
+        with db.transaction() as session:
+            outbox.mark_suppressed(session, [r.id for r in rows if r.email in blocked])
+        rows = [row for row in rows if row.email not in blocked]
+    attempts = {row.id: row.attempts for row in rows}
+    with db.transaction(write=False) as session:
+        batches = build_batches(session, settings, rows)
+    for batch in batches:
+        for start in range(0, len(batch.recipients), backend.batch_size):
+            part = type(batch)(batch.content, batch.recipients[start : start + backend.batch_size])
+            if acquire is not None:
+                _wait_for_tokens(acquire, len(part.recipients))
+            outcomes = backend.send(part)
+            with db.transaction() as session:
+                counts = outbox.record(session, outcomes, attempts, utcnow())
+            for result, count in counts.items():
+                totals[result] += count
+            _log_failures(outcomes)
+    return totals
+
+
+def _wait_for_tokens(acquire: Limiter, count: int) -> None:
+    waited = 0.0
+    while (wait := acquire(count)) > 0 and waited < MAX_RATE_WAIT_SECONDS:
+        time.sleep(wait)  # the shared rate limit says when the next batch may go
+        waited += wait
+
+
+def _log_failures(outcomes: Sequence[Outcome]) -> None:
+    failed = [o for o in outcomes if o.result is Result.FAILED]
+    if failed:
+        log.warning("%d messages refused by the provider: %s", len(failed), failed[0].error)
+
+
+def sweep(db: Database, settings: Settings, backend: Backend) -> tuple[int, int]:
+    """Resolve rows stuck in `sending`: those the provider accepted become sent, the others are
+    queued again. Return (sent, queued again)."""
+    now = utcnow()
+    with db.transaction(write=False) as session:
+        ids = outbox.stuck(session, now - timedelta(seconds=settings.mail_sending_timeout))
+    if not ids:
+        return 0, 0
+    accepted_ids = getattr(backend, "accepted", None)
+    accepted: dict[int, str] = accepted_ids(ids) if accepted_ids else {}
+    with db.transaction() as session:
+        outbox.resolve_stuck(session, ids, accepted, now)
+    found = sum(1 for i in ids if i in accepted)
+    log.info("swept %d stuck messages: %d accepted by the provider", len(ids), found)
+    return found, len(ids) - found

@@ -1,0 +1,80 @@
+"""Mail tasks: thin wrappers that claim outbox rows and hand them to the delivery service."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from service.mail import outbox
+from service.mail.backends import Backend, get_backend
+from service.mail.delivery import Limiter, deliver, sweep
+from service.mail.dispatch import DRAIN_TASK, SEND_TASK
+from tasks.app import _state, celery, database, settings
+
+log = logging.getLogger(__name__)
+
+# A drain hands over to a fresh task after this long, so that one task never holds a worker
+# for a whole campaign and a pause or a new deploy takes effect quickly.
+DRAIN_BUDGET_SECONDS = 20.0
+
+
+def backend() -> Backend:
+    """The backend of this worker process, kept so that SMTP connections are reused."""
+    if "backend" not in _state:
+        _state["backend"] = get_backend(settings())
+    value: Backend = _state["backend"]
+    return value
+
+
+def limiter() -> Limiter | None:
+    """The shared sending rate, when MAIL_RATE_PER_MINUTE is set."""
+    config = settings()
+    if not config.mail_rate_per_minute:
+        return None
+    if "limiter" not in _state:
+        from service.mail.ratelimit import rate_limiter
+
+        _state["limiter"] = rate_limiter(config, "mail", config.mail_rate_per_minute)
+    value: Any = _state["limiter"]
+    acquire: Limiter = value.acquire
+    return acquire
+
+
+@celery.task(name=SEND_TASK, ignore_result=True)
+def send(message_id: int) -> bool:
+    """Send one outbox row unless another worker has it or it is done."""
+    db = database()
+    with db.transaction() as session:
+        claimed = outbox.claim_message(session, message_id)
+    if claimed:
+        deliver(db, settings(), backend(), [message_id], limiter())
+    return claimed
+
+
+@celery.task(name=DRAIN_TASK, ignore_result=True)
+def drain() -> int:
+    """Send due rows in batches until none is left or the time budget is spent."""
+    db = database()
+    mail = backend()
+    started = time.monotonic()
+    sent = 0
+    while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
+        with db.transaction() as session:
+            ids = outbox.claim_due(session, mail.batch_size)
+        if not ids:
+            return sent
+        deliver(db, settings(), mail, ids, limiter())
+        sent += len(ids)
+    drain.delay()
+    return sent
+
+
+def sweep_outbox() -> None:
+    """Part of the beat tick: resolve stuck rows, and start a drain when rows are due."""
+    db = database()
+    sweep(db, settings(), backend())
+    with db.transaction(write=False) as session:
+        due = outbox.has_due(session)
+    if due:
+        drain.delay()
