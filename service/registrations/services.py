@@ -23,6 +23,7 @@ from service.events.models import Event, WaitlistPolicy
 from service.registrations.answers import clean_answers
 from service.registrations.errors import NotAllowed, OfferExpired, RegistrationClosed
 from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.notices import notify, notify_invitee
 
 Status = RegistrationStatus
 
@@ -115,6 +116,7 @@ def register(
         return _current(session, invitation.id)  # type: ignore[return-value]
     if invitation.responded_at is None:
         _mark_responded(session, invitation, moment)
+    notify_invitee(session, written, invitation, "confirmation" if seated else "waitlisted", moment)
     return written
 
 
@@ -287,6 +289,7 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
         raise NotAllowed("attendance already recorded")
     _release(session, event, registration, "cancelled", now)
     session.flush()
+    notify_invitee(session, registration, invitation, "cancellation", now)
     return registration
 
 
@@ -308,6 +311,7 @@ def accept_offer(
     registration.confirmed_at = now
     registration.offer_expires_at = None
     session.flush()
+    notify_invitee(session, registration, invitation, "confirmation", now)
     return registration
 
 
@@ -356,6 +360,8 @@ def _fill_free_seats(
         event.waitlist_count -= 1
         _hold_seat(event, registration, seat, now)
     session.flush()
+    template = "seat_offered" if seat is Status.OFFERED else "confirmed_from_waitlist"
+    notify(session, waiting, template, now)
     return list(waiting)
 
 
@@ -397,6 +403,7 @@ def expire_offers(
         _leave(event, registration, "offer_expired", now)
     if expired:
         session.flush()
+        notify(session, expired, "offer_expired", now)
         _fill_free_seats(session, event, now)
     return list(expired)
 

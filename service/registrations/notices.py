@@ -1,0 +1,83 @@
+"""The emails of a registration's life, queued in the transaction that changes it and sent once
+that transaction commits: each change of state gets its own, once (its key names the moment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact
+from service.db import isoformat
+from service.mail.dispatch import send_after_commit
+from service.mail.outbox import NewMessage, queue
+from service.registrations.models import Invitation, Registration
+
+
+def notify(
+    session: Session,
+    registrations: Sequence[Registration],
+    template: str,
+    moment: datetime,
+) -> list[int]:
+    """Queue `template` for each registration; return the ids of the new outbox rows."""
+    if not registrations:
+        return []
+    people = {
+        invitation_id: (contact_id, language)
+        for invitation_id, contact_id, language in session.execute(
+            select(Invitation.id, Invitation.contact_id, Contact.language)
+            .join(Contact, Contact.id == Invitation.contact_id)
+            .where(Invitation.id.in_([r.invitation_id for r in registrations]))
+        )
+    }
+    messages = [
+        _message(registration, *people[registration.invitation_id], template, moment)
+        for registration in registrations
+    ]
+    ids = queue(session, messages)
+    send_after_commit(session, ids)
+    return ids
+
+
+def notify_invitee(
+    session: Session,
+    registration: Registration,
+    invitation: Invitation,
+    template: str,
+    moment: datetime,
+) -> list[int]:
+    """`notify` for the person acting on their own link, whose contact is already loaded."""
+    contact = invitation.contact
+    message = _message(registration, contact.id, contact.language, template, moment)
+    ids = queue(session, [message])
+    send_after_commit(session, ids)
+    return ids
+
+
+def _message(
+    registration: Registration, contact_id: int, language: str, template: str, moment: datetime
+) -> NewMessage:
+    return NewMessage(
+        key=f"registration:{registration.id}:{template}:{isoformat(moment)}",
+        template=template,
+        event_id=registration.event_id,
+        contact_id=contact_id,
+        language=language,
+        invitation_id=registration.invitation_id,
+        registration_id=registration.id,
+        extra=_values(registration),
+    )
+
+
+def _values(registration: Registration) -> dict[str, Any]:
+    # What the email says about this registration, as it was when the email was decided.
+    values: dict[str, Any] = {}
+    if registration.waitlist_position is not None:
+        values["waitlist_position"] = registration.waitlist_position
+    if registration.offer_expires_at is not None:
+        values["offer_expires_at"] = isoformat(registration.offer_expires_at)
+    return values
