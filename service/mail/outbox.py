@@ -116,11 +116,12 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
         .order_by(Message.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        # A CTE is evaluated once; PostgreSQL may run an IN (subquery … LIMIT) more than once.
+        .cte("batch")
     )
     claimed = session.scalars(
         update(Message)
-        .where(Message.id.in_(batch), Message.status == MessageStatus.QUEUED)
+        .where(Message.id == batch.c.id, Message.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
         .returning(Message.id)
         .execution_options(synchronize_session=False)

@@ -1,7 +1,9 @@
-"""The event as an iCalendar entry."""
+"""The event as an iCalendar entry: a file to download (PUBLISH) or an email's meeting request
+(REQUEST) and its cancellation (CANCEL)."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, vCalAddress, vText
@@ -17,14 +19,30 @@ def event_uid(event: Event, settings: Settings) -> str:
     return f"convier-event-{event.id}@{host}"
 
 
-def event_calendar(event: Event, settings: Settings) -> bytes:
-    """A VCALENDAR holding the event, its venue and its organiser."""
+def organiser_address(event: Event, settings: Settings) -> tuple[str, str]:
+    """The organiser's (name, email): the event's own, else the sender of the emails."""
+    if event.organiser_email:
+        return event.organiser_name or event.organiser_email, event.organiser_email
+    name, email = parseaddr(settings.mail_from)
+    return name or email, email
+
+
+def event_calendar(
+    event: Event,
+    settings: Settings,
+    method: str = "PUBLISH",
+    attendee: tuple[str, str] | None = None,
+) -> bytes:
+    """A VCALENDAR holding the event, its venue and its organiser; `method` CANCEL marks it
+    cancelled; `attendee` (name, email) is the person a REQUEST or CANCEL is addressed to."""
     calendar = Calendar()
     calendar.add("prodid", "-//Convier//Invitations//FR")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     entry = CalendarEvent()
     entry.add("uid", event_uid(event, settings))
+    # Calendars keep the entry with the highest SEQUENCE: it rises with every visible change.
+    entry.add("sequence", event.content_version)
     entry.add("dtstamp", event.created_at)
     entry.add("dtstart", event.starts_at)
     entry.add("dtend", event.ends_at)
@@ -32,9 +50,18 @@ def event_calendar(event: Event, settings: Settings) -> bytes:
     entry.add("location", f"{event.venue_name}, {event.venue_address}")
     if event.subtitle:
         entry.add("description", event.subtitle)
-    if event.organiser_email:
-        organiser = vCalAddress(f"mailto:{event.organiser_email}")
-        organiser.params["cn"] = vText(event.organiser_name or event.organiser_email)
-        entry.add("organizer", organiser)
+    name, email = organiser_address(event, settings)
+    organiser = vCalAddress(f"mailto:{email}")
+    organiser.params["cn"] = vText(name)
+    entry.add("organizer", organiser)
+    if attendee is not None:
+        person = vCalAddress(f"mailto:{attendee[1]}")
+        person.params["cn"] = vText(attendee[0] or attendee[1])
+        person.params["role"] = "REQ-PARTICIPANT"
+        person.params["rsvp"] = "FALSE"
+        if method != "CANCEL":
+            person.params["partstat"] = "ACCEPTED"  # the person registered: nothing to answer
+        entry.add("attendee", person)
+    entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     calendar.add_component(entry)
     return calendar.to_ical()
