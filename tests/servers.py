@@ -7,6 +7,7 @@ timeout, never with a fixed sleep.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -62,16 +63,21 @@ class LogWatcher:
         self._thread.join(timeout=10)
         self._stream.close()
 
-    def count(self, needle: str) -> int:
-        """How many lines so far contain `needle`."""
+    def count(self, needle: str | re.Pattern[str]) -> int:
+        """How many lines so far contain `needle` (a text, or a pattern searched in each line)."""
         with self._lock:
-            return sum(needle in line for line in self.lines)
+            return self._count(needle)
 
-    def wait_for(self, needle: str, times: int = 1, timeout: float = 60) -> None:
+    def _count(self, needle: str | re.Pattern[str]) -> int:
+        if isinstance(needle, str):
+            return sum(needle in line for line in self.lines)
+        return sum(needle.search(line) is not None for line in self.lines)
+
+    def wait_for(self, needle: str | re.Pattern[str], times: int = 1, timeout: float = 60) -> None:
         """Block until `needle` has appeared `times` times."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while sum(needle in line for line in self.lines) < times:
+            while self._count(needle) < times:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     tail = "\n".join(self.lines[-30:])
@@ -79,6 +85,11 @@ class LogWatcher:
                         f"no {needle!r} ×{times} within {timeout}s; last lines:\n{tail}"
                     )
                 self._lock.wait(remaining)
+
+
+def task_succeeded(name: str) -> re.Pattern[str]:
+    """The worker's log line of a task of `name` that succeeded."""
+    return re.compile(rf"Task {re.escape(name)}\[[^\]]+\] succeeded")
 
 
 def _child_env(extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -122,7 +133,11 @@ def live_server(
 def celery_worker(
     env: Mapping[str, str] | None = None, concurrency: int = 2, beat: bool = False
 ) -> Iterator[LogWatcher]:
-    """A real Celery worker (and beat) on the configured broker; yields a watcher of its log."""
+    """A real Celery worker (and beat) on the configured broker; yields a watcher of its log.
+    Tasks left in the broker by earlier tests (emails of rows long deleted) are purged first."""
+    from tasks.app import celery
+
+    celery.control.purge()
     args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
             f"--concurrency={concurrency}", "--pool=prefork",
             "--without-gossip", "--without-mingle",

@@ -148,8 +148,8 @@ def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed])
         rendered = render_email(first.template, first.language, context)
         shared: tuple[Attachment, ...] = ()
         if first.template in CALENDAR_TEMPLATES:
-            method = "CANCEL" if first.template == "event_cancelled" else "REQUEST"
-            shared = (event_ics(event, settings, method=method),)
+            cancelled = first.template == "event_cancelled"
+            shared = (event_ics(event, settings, method="CANCEL" if cancelled else "REQUEST"),)
         content = Content(
             sender=sender(settings, event),
             subject=rendered.subject,

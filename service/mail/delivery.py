@@ -11,7 +11,7 @@ from contacts.suppression import suppressed_among
 from service.config import Settings
 from service.db import Database, utcnow
 from service.mail import outbox
-from service.mail.backends import Backend
+from service.mail.backends import Backend, ProviderUnreachable
 from service.mail.compose import build_batches, load_claimed
 from service.mail.envelope import Outcome, Result
 
@@ -78,8 +78,13 @@ def sweep(db: Database, settings: Settings, backend: Backend) -> tuple[int, int]
         ids = outbox.stuck(session, now - timedelta(seconds=settings.mail_sending_timeout))
     if not ids:
         return 0, 0
-    accepted_ids = getattr(backend, "accepted", None)
-    accepted: dict[int, str] = accepted_ids(ids) if accepted_ids else {}
+    ask = getattr(backend, "accepted_message_ids", None)
+    try:
+        accepted = set(ask(ids)) if ask else set()
+    except ProviderUnreachable as error:
+        # Sending again without knowing could mail people twice: wait for the next tick.
+        log.warning("stuck messages left for the next tick: %s", error)
+        return 0, 0
     with db.transaction() as session:
         outbox.resolve_stuck(session, ids, accepted, now)
     found = sum(1 for i in ids if i in accepted)

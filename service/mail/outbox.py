@@ -224,17 +224,17 @@ def stuck(session: Session, older_than: datetime, limit: int = 5000) -> list[int
 
 
 def resolve_stuck(
-    session: Session, message_ids: Sequence[int], accepted: dict[int, str], now: datetime
+    session: Session, message_ids: Sequence[int], accepted: set[int], now: datetime
 ) -> None:
     """Mark the rows the provider accepted as sent, and queue the others again."""
-    accepted_rows = [{"mid": i, "provider": accepted[i]} for i in message_ids if i in accepted]
+    found = [i for i in message_ids if i in accepted]
     others = [i for i in message_ids if i not in accepted]
-    if accepted_rows:
+    if found:
         session.execute(
-            update(MESSAGE)
-            .where(MESSAGE.c.id == bindparam("mid"), MESSAGE.c.status == MessageStatus.SENDING)
-            .values(status=MessageStatus.SENT, provider_id=bindparam("provider"), sent_at=now),
-            accepted_rows,
+            update(Message)
+            .where(Message.id.in_(found), Message.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.SENT, sent_at=now, last_error="")
+            .execution_options(synchronize_session=False)
         )
     if others:
         session.execute(

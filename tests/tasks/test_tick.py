@@ -13,7 +13,7 @@ from service.registrations import services
 from service.registrations.errors import OfferExpired
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
-from tests.servers import celery_worker, wait_for
+from tests.servers import celery_worker, task_succeeded, wait_for
 from tests.service.helpers import act, check_counters, statuses
 
 pytestmark = pytest.mark.slow
@@ -51,8 +51,7 @@ def test_two_ticks_at_once_expire_the_offer_and_pass_the_seat_on_once(db, factor
     with celery_worker(concurrency=2) as log:
         tick.delay()
         tick.delay()
-        log.wait_for("Task convier.tick[", times=2, timeout=60)
-        log.wait_for("succeeded", times=2, timeout=60)
+        log.wait_for(task_succeeded("convier.tick"), times=2, timeout=60)
     states = statuses(db, event_id)
     assert [states[p.invitation_id] for p in people] == [
         S.CANCELLED,

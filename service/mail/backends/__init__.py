@@ -8,6 +8,10 @@ from service.config import Settings
 from service.mail.envelope import Batch, Outcome
 
 
+class ProviderUnreachable(Exception):
+    """The provider could not be asked whether it accepted a message."""
+
+
 class Backend(Protocol):
     """Sends batches; never raises for a provider's answer, reports it per recipient."""
 
