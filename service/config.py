@@ -45,6 +45,8 @@ class Settings:
     mail_rate_per_minute: float = 0.0
     # A row claimed longer ago than this is checked with the provider and sent again if needed.
     mail_sending_timeout: float = 600.0
+    # First delay before retrying a transient failure; doubled at each attempt.
+    mail_retry_base: float = 30.0
     # Test-only switches for the negative control of the concurrency tests.
     capacity_guard: bool = True
     race_delay_ms: float = 0.0
@@ -178,6 +180,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
     rate = _env(environ, "MAIL_RATE_PER_MINUTE")
     mail_rate = _positive_number(problems, "MAIL_RATE_PER_MINUTE", rate, 1) if rate else 0.0
+    retry_base = _positive_number(
+        problems, "MAIL_RETRY_SECONDS", _env(environ, "MAIL_RETRY_SECONDS"), 30
+    )
     sending_timeout = _positive_number(
         problems, "MAIL_SENDING_TIMEOUT", _env(environ, "MAIL_SENDING_TIMEOUT"), 600
     )
@@ -203,6 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         debug=debug,
         mail_rate_per_minute=mail_rate,
         mail_sending_timeout=sending_timeout,
+        mail_retry_base=retry_base,
         capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
         race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
     )

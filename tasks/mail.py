@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from service.mail import outbox
 from service.mail.backends import Backend, get_backend
-from service.mail.delivery import Limiter, deliver, sweep
+from service.mail.delivery import deliver, sweep
 from service.mail.dispatch import DRAIN_TASK, SEND_TASK
+from service.mail.ratelimit import Pause, RateLimiter, rate_limiter
 from tasks.app import _state, celery, database, settings
 
 log = logging.getLogger(__name__)
@@ -27,18 +27,23 @@ def backend() -> Backend:
     return value
 
 
-def limiter() -> Limiter | None:
+def limiter() -> RateLimiter | None:
     """The shared sending rate, when MAIL_RATE_PER_MINUTE is set."""
     config = settings()
     if not config.mail_rate_per_minute:
         return None
     if "limiter" not in _state:
-        from service.mail.ratelimit import rate_limiter
-
         _state["limiter"] = rate_limiter(config, "mail", config.mail_rate_per_minute)
-    value: Any = _state["limiter"]
-    acquire: Limiter = value.acquire
-    return acquire
+    value: RateLimiter = _state["limiter"]
+    return value
+
+
+def pause() -> Pause:
+    """The pause every worker keeps after the provider's 429."""
+    if "pause" not in _state:
+        _state["pause"] = Pause(settings())
+    value: Pause = _state["pause"]
+    return value
 
 
 @celery.task(name=SEND_TASK, ignore_result=True)
@@ -48,7 +53,7 @@ def send(message_id: int) -> bool:
     with db.transaction() as session:
         claimed = outbox.claim_message(session, message_id)
     if claimed:
-        deliver(db, settings(), backend(), [message_id], limiter())
+        deliver(db, settings(), backend(), [message_id], limiter(), pause())
     return claimed
 
 
@@ -64,7 +69,7 @@ def drain() -> int:
             ids = outbox.claim_due(session, mail.batch_size)
         if not ids:
             return sent
-        deliver(db, settings(), mail, ids, limiter())
+        deliver(db, settings(), mail, ids, limiter(), pause())
         sent += len(ids)
     drain.delay()
     return sent

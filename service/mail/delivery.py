@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 from contacts.suppression import suppressed_among
@@ -13,14 +13,13 @@ from service.db import Database, utcnow
 from service.mail import outbox
 from service.mail.backends import Backend, ProviderUnreachable
 from service.mail.compose import build_batches, load_claimed
-from service.mail.envelope import Outcome, Result
+from service.mail.envelope import Batch, Outcome, Result
+from service.mail.ratelimit import Pause, RateLimiter
 
 log = logging.getLogger(__name__)
 
 # Longest a task waits in place for the rate limit before leaving the rows to a later drain.
 MAX_RATE_WAIT_SECONDS = 30.0
-
-Limiter = Callable[[int], float]  # takes n tokens, or returns the seconds to wait first
 
 
 def deliver(
@@ -28,7 +27,8 @@ def deliver(
     settings: Settings,
     backend: Backend,
     message_ids: Sequence[int],
-    acquire: Limiter | None = None,
+    limiter: RateLimiter | None = None,
+    pause: Pause | None = None,
 ) -> dict[Result, int]:
     """Send the claimed rows `message_ids` and record each outcome."""
     totals = dict.fromkeys(Result, 0)
@@ -43,25 +43,46 @@ def deliver(
     attempts = {row.id: row.attempts for row in rows}
     with db.transaction(write=False) as session:
         batches = build_batches(session, settings, rows)
-    for batch in batches:
-        for start in range(0, len(batch.recipients), backend.batch_size):
-            part = type(batch)(batch.content, batch.recipients[start : start + backend.batch_size])
-            if acquire is not None:
-                _wait_for_tokens(acquire, len(part.recipients))
-            outcomes = backend.send(part)
+    size = backend.batch_size
+    if limiter is not None:
+        size = max(1, min(size, int(limiter.capacity)))
+    parts = [
+        Batch(batch.content, batch.recipients[start : start + size])
+        for batch in batches
+        for start in range(0, len(batch.recipients), size)
+    ]
+    for number, part in enumerate(parts):
+        held = _held_back(limiter, pause, len(part.recipients))
+        if held:
+            # Not this worker's turn: the rows wait, unsent and not counted as an attempt.
             with db.transaction() as session:
-                counts = outbox.record(session, outcomes, attempts, utcnow())
-            for result, count in counts.items():
-                totals[result] += count
-            _log_failures(outcomes)
+                rest = [r.message_id for p in parts[number:] for r in p.recipients]
+                outbox.release(session, rest, utcnow() + timedelta(seconds=held))
+            break
+        outcomes = backend.send(part)
+        if pause is not None:
+            resets = [o.not_before for o in outcomes if o.not_before is not None]
+            if resets:
+                pause.hold_until(max(resets))
+        with db.transaction() as session:
+            counts = outbox.record(session, outcomes, attempts, utcnow(), settings.mail_retry_base)
+        for result, count in counts.items():
+            totals[result] += count
+        _log_failures(outcomes)
     return totals
 
 
-def _wait_for_tokens(acquire: Limiter, count: int) -> None:
+def _held_back(limiter: RateLimiter | None, pause: Pause | None, count: int) -> float:
+    """Seconds the next send must wait (0: go now): the provider's pause, then the rate."""
+    if pause is not None and (wait := pause.until() - time.time()) > 0:
+        return wait
     waited = 0.0
-    while (wait := acquire(count)) > 0 and waited < MAX_RATE_WAIT_SECONDS:
-        time.sleep(wait)  # the shared rate limit says when the next batch may go
+    while limiter is not None and (wait := limiter.acquire(count)) > 0:
+        if waited + wait > MAX_RATE_WAIT_SECONDS:
+            return wait
+        time.sleep(wait)  # the shared rate says when this batch may go
         waited += wait
+    return 0.0
 
 
 def _log_failures(outcomes: Sequence[Outcome]) -> None:

@@ -129,15 +129,19 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
     return sorted(claimed)
 
 
-def backoff_seconds(attempts: int) -> float:
-    """Delay before attempt `attempts + 1`: exponential, capped, with jitter so that a burst of
-    failures does not come back as one burst."""
-    ceiling = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+def backoff_seconds(attempts: int, first: float = BACKOFF_FIRST_SECONDS) -> float:
+    """Delay before attempt `attempts + 1`: exponential from `first`, capped, with jitter so
+    that a burst of failures does not come back as one burst."""
+    ceiling = min(first * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
     return ceiling * random.uniform(0.5, 1.0)
 
 
 def record(
-    session: Session, outcomes: Iterable[Outcome], attempts: dict[int, int], now: datetime
+    session: Session,
+    outcomes: Iterable[Outcome],
+    attempts: dict[int, int],
+    now: datetime,
+    backoff_first: float = BACKOFF_FIRST_SECONDS,
 ) -> dict[Result, int]:
     """Write what the provider answered for each claimed row; return the count per result.
     `attempts` gives each row's attempt count after its claim."""
@@ -152,7 +156,7 @@ def record(
         if outcome.result is Result.SENT:
             sent.append({**row, "provider": outcome.provider_id})
         elif outcome.result is Result.RETRY and attempts.get(outcome.message_id, 0) < MAX_ATTEMPTS:
-            wait = backoff_seconds(attempts.get(outcome.message_id, 1))
+            wait = backoff_seconds(attempts.get(outcome.message_id, 1), backoff_first)
             due = now + timedelta(seconds=wait)
             if outcome.not_before is not None:
                 due = max(due, datetime.fromtimestamp(outcome.not_before, now.tzinfo))
@@ -198,6 +202,17 @@ def record(
             update(table).where(by_id, sending).values(last_error=bindparam("error")), uncertain
         )
     return counts
+
+
+def release(session: Session, message_ids: Sequence[int], due_at: datetime) -> None:
+    """Give claimed rows back unsent, due at `due_at`; their claim does not count as an attempt."""
+    if message_ids:
+        session.execute(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.QUEUED, due_at=due_at, attempts=Message.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_suppressed(session: Session, message_ids: Sequence[int]) -> None:

@@ -55,7 +55,7 @@ RESERVED_HEADERS = (
     "Content-Transfer-Encoding", "To", "From", "Subject", "Reply-To", "CC", "BCC",
 )  # fmt: skip
 ERRORS_HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
-FAULT_KINDS = ("rate_limit", "error", "drop", "delay")
+FAULT_KINDS = ("rate_limit", "error", "drop", "delay", "late")
 RATE_LIMIT = 600  # what the X-RateLimit-Limit header of a 429 says
 
 
@@ -99,6 +99,12 @@ class Fault:
         """Check and record the request as accepted, then close the connection unanswered
         (a request that fails the checks gets its 400)."""
         return cls("drop")
+
+    @classmethod
+    def late(cls, seconds: float) -> Fault:
+        """Record the request as accepted at once, but answer only after `seconds` (a sender
+        that dies meanwhile never learns that its emails left)."""
+        return cls("late", delay=seconds)
 
     @classmethod
     def slow(cls, seconds: float) -> Fault:
@@ -694,7 +700,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         fault = standin.next_fault()
-        if fault and fault.delay:
+        standin.note_answer_time()
+        if fault and fault.delay and fault.kind != "late":
             time.sleep(fault.delay)
         if fault and fault.kind == "rate_limit":
             headers = _rate_limit_headers(fault.reset_at)
@@ -715,6 +722,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "drop":
             self.close_connection = True  # closes the socket with no answer at all
             return
+        if fault and fault.kind == "late":
+            time.sleep(fault.delay)
         self._answer(202, headers={"X-Message-Id": x_message_id})
 
     def _inject(self) -> None:
@@ -784,6 +793,7 @@ class SendGridStandIn:
         # (custom arg name, value) → (position in _requests, personalization index)
         self._by_custom_arg: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         self._faults: deque[Fault] = deque()
+        self._arrivals: list[float] = []
 
     # -- life
 
@@ -828,6 +838,16 @@ class SendGridStandIn:
         with self._lock:
             self._faults.extend(faults)
 
+    def note_answer_time(self) -> None:
+        """Remember when a Mail Send request arrived, whatever its answer."""
+        with self._lock:
+            self._arrivals.append(time.time())
+
+    def arrivals(self) -> list[float]:
+        """When each Mail Send request arrived (epoch seconds), refused ones included."""
+        with self._lock:
+            return list(self._arrivals)
+
     def next_fault(self) -> Fault | None:
         """Take the next queued fault, if any."""
         with self._lock:
@@ -837,6 +857,7 @@ class SendGridStandIn:
         """Forget every recorded request and every pending fault."""
         with self._lock:
             self._requests = []
+            self._arrivals = []
             self._delivery_count = 0
             self._by_custom_arg = defaultdict(list)
             self._faults.clear()
