@@ -45,6 +45,8 @@ class Settings:
     mail_rate_per_minute: float = 0.0
     # A row claimed longer ago than this is checked with the provider and sent again if needed.
     mail_sending_timeout: float = 600.0
+    # Most recipients per provider request; 0 means the backend's own maximum.
+    mail_batch_size: int = 0
     # First delay before retrying a transient failure; doubled at each attempt.
     mail_retry_base: float = 30.0
     # Test-only switches for the negative control of the concurrency tests.
@@ -180,6 +182,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
     rate = _env(environ, "MAIL_RATE_PER_MINUTE")
     mail_rate = _positive_number(problems, "MAIL_RATE_PER_MINUTE", rate, 1) if rate else 0.0
+    batch = _env(environ, "MAIL_BATCH_SIZE")
+    batch_size = int(_positive_number(problems, "MAIL_BATCH_SIZE", batch, 1)) if batch else 0
     retry_base = _positive_number(
         problems, "MAIL_RETRY_SECONDS", _env(environ, "MAIL_RETRY_SECONDS"), 30
     )
@@ -209,6 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_rate_per_minute=mail_rate,
         mail_sending_timeout=sending_timeout,
         mail_retry_base=retry_base,
+        mail_batch_size=batch_size,
         capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
         race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
     )

@@ -62,11 +62,13 @@ def drain() -> int:
     """Send due rows in batches until none is left or the time budget is spent."""
     db = database()
     mail = backend()
+    # One provider request's worth at a time: a crash leaves no more than that unresolved.
+    size = min(mail.batch_size, settings().mail_batch_size or mail.batch_size)
     started = time.monotonic()
     sent = 0
     while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
         with db.transaction() as session:
-            ids = outbox.claim_due(session, mail.batch_size)
+            ids = outbox.claim_due(session, size)
         if not ids:
             return sent
         deliver(db, settings(), mail, ids, limiter(), pause())

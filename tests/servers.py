@@ -47,6 +47,7 @@ class LogWatcher:
 
     def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
         self.lines: list[str] = []
+        self.pid = 0  # the process writing the lines
         self._stream = stream
         self._lock = threading.Condition()
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
@@ -149,6 +150,7 @@ def celery_worker(
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     log = LogWatcher(process.stdout)
+    log.pid = process.pid
     try:
         log.wait_for(" ready.", timeout=60)
         yield log

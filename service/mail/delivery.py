@@ -43,7 +43,7 @@ def deliver(
     attempts = {row.id: row.attempts for row in rows}
     with db.transaction(write=False) as session:
         batches = build_batches(session, settings, rows)
-    size = backend.batch_size
+    size = min(backend.batch_size, settings.mail_batch_size or backend.batch_size)
     if limiter is not None:
         size = max(1, min(size, int(limiter.capacity)))
     parts = [
