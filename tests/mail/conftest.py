@@ -64,7 +64,7 @@ def queue_invitations(db: Database, factory: Factory, count: int) -> list[int]:
 def statuses(db: Database) -> dict[int, MessageStatus]:
     """Each outbox row's status."""
     with db.transaction(write=False) as session:
-        return dict(session.execute(select(Message.id, Message.status)))
+        return dict(session.execute(select(Message.id, Message.status)).all())
 
 
 def all_in(db: Database, status: MessageStatus, count: int) -> bool:

@@ -42,9 +42,9 @@ def test_a_send_task_delivered_ten_times_makes_one_request(db, factory, standin)
     from tasks.app import celery
 
     [message_id] = queue_invitations(db, factory, 1)
-    for _ in range(10):
-        celery.send_task(SEND_TASK, args=[message_id])
     with celery_worker(sendgrid_env(standin), concurrency=2) as log:
+        for _ in range(10):
+            celery.send_task(SEND_TASK, args=[message_id])
         log.wait_for(task_succeeded(SEND_TASK), times=10, timeout=60)
     assert len(standin.requests()) == 1
     assert sent_ids(standin) == {message_id: 1}
