@@ -31,14 +31,16 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY contacts ./contacts
 COPY tasks ./tasks
 COPY service ./service
+COPY templates ./templates
 
-# Catalogues are compiled before `pip install .` so that the .mo files are package data of the
-# installed copy too (pybabel comes with Babel, a dependency of flask-babel). Only when there is a
-# catalogue: `pybabel compile` fails on a translations directory that holds just messages.pot.
+# Catalogues are compiled in place (pybabel comes with Babel, a dependency of flask-babel); only
+# when there is one: `pybabel compile` fails on a directory that holds just messages.pot. The
+# install is editable so that the code runs from /app, beside templates/email (found relative to
+# the `service` package, as in a work tree).
 RUN if [ -n "$(find service/translations -name '*.po' 2>/dev/null)" ]; then \
         pybabel compile -d service/translations; \
     fi \
- && pip install --no-deps . \
+ && pip install --no-deps -e . \
  && pip check \
  && rm -rf build ./*.egg-info
 

@@ -20,6 +20,7 @@ from service.db import DatabaseBusy
 from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
+from service.mail.cli import mail_group
 from service.registrations import services
 from service.registrations.invitations import (
     SuppressedAddress,
@@ -256,6 +257,7 @@ def worker(concurrency: int, no_beat: bool) -> None:
 
 
 main.add_command(contacts_group)
+main.add_command(mail_group)
 
 
 @main.command("run")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -14,20 +15,17 @@ from sqlalchemy.orm import Session
 from contacts.models import Contact
 from service.config import Settings
 from service.events.models import Event
-from service.mail.envelope import Address, Attachment, Batch, Content, Recipient, text_tag
+from service.mail.attachments import CALENDAR_METHODS, TICKET_EMAILS, event_ics, ticket_qr
+from service.mail.context import email_context
+from service.mail.context import personal_values as person_values
+from service.mail.envelope import Address, Batch, Content, Recipient, text_tag
 from service.mail.models import Message
+from service.mail.render import CAMPAIGN_EMAILS, format_date, render_email
 from service.registrations.models import Invitation
 from service.security import Purpose, make_token
 
-# Personal values, replaced per recipient by the backend (see envelope.py).
-PERSONAL_LINKS = ("register", "decline", "manage", "calendar", "unsubscribe")
-CAMPAIGN_TEMPLATES = frozenset(
-    {"invitation", "follow_up", "reminder", "event_changed", "thank_you"}
-)
-CALENDAR_TEMPLATES = frozenset(
-    {"confirmation", "confirmed_from_waitlist", "reminder", "event_changed", "event_cancelled"}
-)
-TICKET_TEMPLATES = frozenset({"confirmation", "confirmed_from_waitlist"})
+# What an email says about one registration goes into its tags, not into the shared content.
+PERSONAL_EXTRA = frozenset({"waitlist_position", "offer_expires_at"})
 
 
 @dataclass(frozen=True)
@@ -92,47 +90,45 @@ def reply_to(settings: Settings, event: Event) -> Address | None:
 
 def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], dict[str, str]]:
     """The recipient's substitutions and headers (links carry signed tokens, no personal data)."""
-    name = " ".join(p for p in (row.first_name, row.last_name) if p)
-    values = {"first_name": row.first_name, "name": name, "reply": row.public_id or ""}
+    values = person_values(row.email, row.first_name, row.last_name)
+    values["reply"] = row.public_id or ""
     unsubscribe = make_token(settings.signing_keys, Purpose.UNSUBSCRIBE, str(row.contact_id))
-    unsubscribe_url = f"{settings.base_url}/u/{unsubscribe}"
-    links = {"unsubscribe": unsubscribe_url}
+    values["unsubscribe"] = f"{settings.base_url}/u/{unsubscribe}"
     if row.public_id:
         token = make_token(
             settings.signing_keys, Purpose.INVITATION, row.public_id, row.token_version
         )
         page = f"{settings.base_url}/r/{token}"
-        links |= {
+        values |= {
             "register": page,
             "decline": f"{page}#decline",
             "manage": page,
-            "calendar": f"{page}/event.ics",
+            "ics": f"{page}/event.ics",
         }
-    values |= {f"link_{name}": url for name, url in links.items()}
+    if "waitlist_position" in row.extra:
+        values["waitlist_position"] = str(row.extra["waitlist_position"])
+    if deadline := row.extra.get("offer_expires_at"):
+        moment = datetime.fromisoformat(deadline)
+        values["offer_deadline"] = format_date(moment, "deadline", row.language, settings.timezone)
     headers: dict[str, str] = {}
-    if row.template in CAMPAIGN_TEMPLATES:
+    if row.template in CAMPAIGN_EMAILS:
         # RFC 8058: the provider's unsubscribe button POSTs to this URL, no cookie needed.
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe"] = f"<{values['unsubscribe']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return values, headers
 
 
+def _shared_extra(row: Claimed) -> dict[str, Any]:
+    return {k: v for k, v in row.extra.items() if k not in PERSONAL_EXTRA}
+
+
 def _group_key(row: Claimed) -> tuple[Any, ...]:
-    return (
-        row.event_id,
-        row.template,
-        row.language,
-        row.campaign_id,
-        repr(sorted(row.extra.items())),
-    )
+    shared = repr(sorted(_shared_extra(row).items()))
+    return (row.event_id, row.template, row.language, row.campaign_id, shared)
 
 
 def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed]) -> list[Batch]:
     """One batch per shared content; each content rendered once."""
-    from service.mail.attachments import event_ics, ticket_qr
-    from service.mail.context import email_context
-    from service.mail.render import render_email
-
     groups: dict[tuple[Any, ...], list[Claimed]] = {}
     for row in rows:
         groups.setdefault(_group_key(row), []).append(row)
@@ -141,15 +137,12 @@ def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed])
         first = members[0]
         event = session.get(Event, first.event_id)
         assert event is not None, "a message's event is deleted with it"
-        links = {name: text_tag(f"link_{name}") for name in PERSONAL_LINKS}
         context = email_context(
-            event, settings=settings, language=first.language, links=links, extra=first.extra
+            event, settings=settings, language=first.language, links={}, extra=_shared_extra(first)
         )
         rendered = render_email(first.template, first.language, context)
-        shared: tuple[Attachment, ...] = ()
-        if first.template in CALENDAR_TEMPLATES:
-            cancelled = first.template == "event_cancelled"
-            shared = (event_ics(event, settings, method="CANCEL" if cancelled else "REQUEST"),)
+        method = CALENDAR_METHODS.get(first.template)
+        shared = (event_ics(event, settings, method=method),) if method else ()
         content = Content(
             sender=sender(settings, event),
             subject=rendered.subject,
@@ -163,8 +156,8 @@ def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed])
         for row in members:
             values, headers = personal_values(settings, row)
             # The ticket's QR code opens the person's own page, signed like the link.
-            ticket = values.get("link_manage")
-            own = (ticket_qr(ticket),) if ticket and row.template in TICKET_TEMPLATES else ()
+            ticket = values.get("manage")
+            own = (ticket_qr(ticket),) if ticket and row.template in TICKET_EMAILS else ()
             recipients.append(
                 Recipient(
                     message_id=row.id,

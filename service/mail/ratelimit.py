@@ -11,6 +11,7 @@ would double the rate.
 from __future__ import annotations
 
 import fcntl
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -84,7 +85,7 @@ class FileTokenBucket(_Bucket):
                 tokens, stamp = self.capacity, now
             tokens, wait = _refill_and_take(tokens, stamp, now, n, self.rate, self.capacity)
             state.seek(0)
-            state.truncate()
+            state.truncate()  # in append mode the write then lands at the start
             state.write(f"{tokens!r} {now!r}")
         return wait
 
@@ -139,6 +140,8 @@ def rate_limiter(
     settings: Settings, name: str, per_minute: float, *, capacity: float | None = None
 ) -> RateLimiter:
     """The bucket `name` of this deployment: in Redis when configured, else under var/."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(f"a bucket name is letters, digits, '.', '_' or '-', got {name!r}")
     if settings.redis_url:
         import redis
 
