@@ -35,7 +35,7 @@ def person(db, factory):
 
 def _statuses(db) -> dict[int, MessageStatus]:
     with db.transaction(write=False) as session:
-        return {i: s for i, s in session.execute(select(Message.id, Message.status))}
+        return dict(session.execute(select(Message.id, Message.status)).all())
 
 
 def test_a_key_is_queued_once(db, person):
@@ -46,7 +46,8 @@ def test_a_key_is_queued_once(db, person):
             session, [_new(*person, "campaign:1:contact:1"), _new(*person, "campaign:1:x")]
         )
     assert len(first) == 1
-    assert len(again) == 1 and again[0] != first[0]
+    assert len(again) == 1
+    assert again[0] != first[0]
     assert len(_statuses(db)) == 2
 
 
@@ -61,7 +62,6 @@ def test_a_row_is_claimed_once(db, person):
 
 
 def test_claim_due_takes_one_content_and_only_due_rows(db, person):
-    event_id, contact_id = person
     later = utcnow() + timedelta(hours=1)
     with db.transaction() as session:
         fr = outbox.queue(session, [_new(*person, f"fr{i}") for i in range(3)])
@@ -97,7 +97,8 @@ def test_outcomes_move_rows_to_their_status(db, person):
     assert counts[Result.RETRY] == 2
     with db.transaction(write=False) as session:
         rows = {m.id: m for m in session.scalars(select(Message))}
-    assert rows[ids[0]].status == MessageStatus.SENT and rows[ids[0]].provider_id == "abc"
+    assert rows[ids[0]].status == MessageStatus.SENT
+    assert rows[ids[0]].provider_id == "abc"
     assert rows[ids[1]].status == MessageStatus.QUEUED
     assert now + timedelta(seconds=14) < rows[ids[1]].due_at <= now + timedelta(seconds=31)
     # A 429's reset time is a floor: never earlier.
@@ -143,9 +144,14 @@ def test_stuck_rows_are_sent_if_accepted_else_queued_again(db, person):
 
 def test_after_commit_callbacks_never_run_for_a_rolled_back_transaction(db):
     ran: list[str] = []
-    with pytest.raises(RuntimeError), db.transaction() as session:
-        after_commit(session, lambda: ran.append("rolled back"))
-        raise RuntimeError("the change failed")
+
+    def failing_change() -> None:
+        with db.transaction() as session:
+            after_commit(session, lambda: ran.append("rolled back"))
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     with db.transaction() as session:
         after_commit(session, lambda: ran.append("committed"))
     assert ran == ["committed"]
