@@ -894,13 +894,15 @@ class SendGridStandIn:
         with self._lock:
             return self._delivery_count
 
-    def counts(self) -> dict[str, int]:
-        """Accepted requests, accepted emails and faults not yet used."""
+    def counts(self) -> dict[str, float]:
+        """Accepted requests, accepted emails, faults not yet used, and when the last request
+        was accepted (epoch seconds, 0 before the first)."""
         with self._lock:
             return {
                 "requests": len(self._requests),
                 "deliveries": self._delivery_count,
                 "faults_pending": len(self._faults),
+                "last_accepted_at": self._requests[-1].received_at if self._requests else 0,
             }
 
     def activity(self, name: str, values: list[str]) -> list[dict[str, Any]]:
