@@ -2,154 +2,85 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, normalise_email
 from service.cli_context import Context, pass_ctx
 from service.config import Settings
-from service.db import utcnow
+from service.db import isoformat, utcnow
 from service.events.models import Event
-from service.mail.attachments import CALENDAR_METHODS, TICKET_EMAILS, event_ics, ticket_qr
-from service.mail.context import email_context, personal_values
-from service.mail.envelope import (
-    Address,
-    Attachment,
-    Recipient,
-    UnsafeHeader,
-    personalise,
-    tag_values,
-)
-from service.mail.render import (
-    CAMPAIGN_EMAILS,
-    LANGUAGES,
-    RenderedEmail,
-    UnknownEmail,
-    check_links,
-    format_date,
-    language_of,
-    render_email,
-)
-from service.registrations.invitations import invitation_token
+from service.mail.compose import Claimed, content_for, recipient_for
+from service.mail.envelope import UnsafeHeader
+from service.mail.mime import build_message
+from service.mail.models import Message, MessageStatus
+from service.mail.render import LANGUAGES, UnknownEmail, language_of
 from service.registrations.models import Invitation, RegistrationStatus
 from service.registrations.queries import waitlist_rank
-from service.security import Purpose, make_token
 
 SAMPLE = ("claire.martin@example.org", "Claire", "Martin")
+SAMPLE_LINK = "exemple"  # the public id of the sample person's (unknown) link
 
 
-@dataclass(frozen=True)
-class Person:
-    """Whom a preview is addressed to: their address, language, links and registration."""
-
-    address: Address
-    language: str
-    values: dict[str, str]  # the recipient tags and the links
-    waitlist_rank: int
-    offer_deadline: datetime
-    ticket: str  # what the QR code of the ticket holds
-
-
-def _person(session: Session, settings: Settings, event: Event, email: str | None) -> Person:
-    """The contact with this address, with their own links when invited; else a sample person
-    with the links of an example invitation."""
+def preview_row(
+    session: Session, event: Event, name: str, email: str | None, language: str | None
+) -> Claimed:
+    """The outbox row the email would have for this contact (their own links and registration),
+    or for a sample person when the address is unknown."""
     contact = None
     if email:
         contact = session.scalar(select(Contact).where(Contact.email == normalise_email(email)))
     invitation = None
     if contact is not None:
-        address, first, last, language = (
-            contact.email, contact.first_name, contact.last_name, contact.language
-        )  # fmt: skip
         invitation = session.scalar(
             select(Invitation).where(
                 Invitation.event_id == event.id, Invitation.contact_id == contact.id
             )
         )
+        address, first, last = contact.email, contact.first_name, contact.last_name
     else:
         address, first, last = (email.strip(), "", "") if email else SAMPLE
-        language = "fr"
-    token = invitation_token(settings, invitation) if invitation else "exemple"
-    page = f"{settings.base_url}/r/{token}"
-    unsubscribe = make_token(
-        settings.signing_keys, Purpose.UNSUBSCRIBE, str(contact.id if contact else 0)
-    )
     registration = invitation.registration if invitation else None
-    deadline = None
+    deadline = utcnow() + event.claim_window
     if registration is not None and registration.status is RegistrationStatus.OFFERED:
-        deadline = registration.offer_expires_at
-    values = personal_values(address, first, last) | {
-        "register": page,
-        "decline": f"{page}#decline",
-        "manage": page,
-        "ics": f"{page}/event.ics",
-        "unsubscribe": f"{settings.base_url}/u/{unsubscribe}",
-    }
-    return Person(
-        address=Address(address, " ".join(p for p in (first, last) if p)),
-        language=language,
-        values=values,
-        waitlist_rank=(waitlist_rank(session, registration) if registration else None) or 1,
-        offer_deadline=deadline or utcnow() + event.claim_window,
-        ticket=page,
+        deadline = registration.offer_expires_at or deadline
+    rank = waitlist_rank(session, registration) if registration else None
+    return Claimed(
+        id=0,
+        attempts=0,
+        template=name,
+        language=language_of(language or (contact.language if contact else "fr")),
+        event_id=event.id,
+        campaign_id=None,
+        extra={"waitlist_position": rank or 1, "offer_expires_at": isoformat(deadline)},
+        contact_id=contact.id if contact else 0,
+        email=address,
+        first_name=first,
+        last_name=last,
+        public_id=invitation.public_id if invitation else SAMPLE_LINK,
+        token_version=invitation.token_version if invitation else 1,
     )
 
 
-def _attachments(name: str, event: Event, settings: Settings, person: Person) -> list[Attachment]:
-    attached = []
-    if name in CALENDAR_METHODS:
-        attached.append(event_ics(event, settings, CALENDAR_METHODS[name], person.address))
-    if name in TICKET_EMAILS:
-        attached.append(ticket_qr(person.ticket))
-    return attached
-
-
-def build_message(
-    email_name: str,
-    rendered: RenderedEmail,
-    sender: Address,
-    recipient: Recipient,
-    attachments: list[Attachment],
-) -> EmailMessage:
-    """A complete message for one recipient: text, HTML alternative (with its inline images)
-    and attached files; the tags replaced as a backend would."""
-    values = tag_values(recipient)
-    message = EmailMessage()
-    message["From"] = sender.header_address()
-    message["To"] = recipient.to.header_address()
-    message["Subject"] = personalise(rendered.subject, values)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2])
-    if email_name in CAMPAIGN_EMAILS:
-        # RFC 8058: mail clients show an unsubscribe button that POSTs to this address.
-        message["List-Unsubscribe"] = f"<{recipient.substitutions['unsubscribe']}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(personalise(rendered.text, values))
-    message.add_alternative(check_links(personalise(rendered.html, values)), subtype="html")
-    html_part = message.get_body(preferencelist=("html",))
-    assert html_part is not None  # added just above
-    for attachment in attachments:
-        maintype, _, rest = attachment.content_type.partition("/")
-        subtype = rest.split(";")[0].strip()
-        if attachment.content_id:
-            html_part.add_related(
-                attachment.data, maintype, subtype, cid=f"<{attachment.content_id}>",
-                filename=attachment.filename, disposition="inline",
-            )  # fmt: skip
-        else:
-            params = dict(p.strip().split("=", 1) for p in rest.split(";")[1:] if "=" in p)
-            message.add_attachment(
-                attachment.data, maintype, subtype, filename=attachment.filename,
-                params={k: v for k, v in params.items() if k == "method"},
-            )  # fmt: skip
-    return message
+def preview(
+    session: Session,
+    settings: Settings,
+    event: Event,
+    name: str,
+    email: str | None,
+    language: str | None,
+) -> tuple[EmailMessage, str]:
+    """The complete message a recipient would get, built as a backend builds it, and its
+    language."""
+    row = preview_row(session, event, name, email, language)
+    content = content_for(settings, event, name, row.language, {})
+    recipient = recipient_for(settings, event, row)
+    domain = content.sender.email.split("@")[1]
+    return build_message(content, recipient, message_id_domain=domain), row.language
 
 
 @click.group("mail")
@@ -185,32 +116,11 @@ def preview_command(
         if event is None:
             raise click.ClickException(f"--event: no event with id {event_id}")
         try:
-            person = _person(session, settings, event, email)
+            message, language = preview(session, settings, event, name, email, language)
         except UnsafeHeader as exc:
             raise click.ClickException(f"--to: {exc}") from exc
-        language = language_of(language or person.language)
-        try:
-            rendered = render_email(
-                name, language, email_context(event, settings=settings, language=language, links={})
-            )
         except UnknownEmail as exc:
             raise click.ClickException(str(exc)) from exc
-        values = person.values | {
-            "waitlist_position": str(person.waitlist_rank),
-            "offer_deadline": format_date(
-                person.offer_deadline, "deadline", language, settings.timezone
-            ),
-        }
-        recipient = Recipient(message_id=0, to=person.address, substitutions=values)
-        # MAIL_FROM's address (the authenticated domain) under the organiser's name.
-        sender_name, sender_email = parseaddr(settings.mail_from)
-        sender = Address(sender_email, event.organiser_name or sender_name)
-        attachments = _attachments(name, event, settings, person)
-        message = build_message(name, rendered, sender, recipient, attachments)
-        if event.organiser_email:
-            message["Reply-To"] = Address(
-                event.organiser_email, event.organiser_name
-            ).header_address()
     path = out or settings.var_dir / "previews" / f"{name}-{event_id}-{language}.eml"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,3 +128,32 @@ def preview_command(
     except OSError as exc:
         raise click.ClickException(f"--out: cannot write {path} ({exc.strerror})") from exc
     click.echo(f"wrote {path}")
+
+
+@mail_group.command("status")
+@click.option("--event", "event_id", required=True, type=int)
+@click.option("--failed", "show_failed", is_flag=True, help="list the refused emails")
+@pass_ctx
+def status_command(ctx: Context, event_id: int, show_failed: bool) -> None:
+    """How many emails of an event are queued, sending, sent, failed or suppressed; with
+    --failed, each refused email with the provider's own words."""
+    with ctx.db.transaction(write=False) as session:
+        if session.get(Event, event_id) is None:
+            raise click.ClickException(f"--event: no event with id {event_id}")
+        counts = dict(
+            session.execute(
+                select(Message.status, func.count())
+                .where(Message.event_id == event_id)
+                .group_by(Message.status)
+            ).all()
+        )
+        failed = session.execute(
+            select(Contact.email, Message.template, Message.attempts, Message.last_error)
+            .join(Contact, Contact.id == Message.contact_id)
+            .where(Message.event_id == event_id, Message.status == MessageStatus.FAILED)
+            .order_by(Message.id)
+        ).all()
+    click.echo("  ".join(f"{status.value}: {counts.get(status, 0)}" for status in MessageStatus))
+    if show_failed:
+        for email, template, attempts, error in failed:
+            click.echo(f"{email}\t{template}\t{attempts} attempt(s)\t{error}")

@@ -18,7 +18,7 @@ from service.events.models import Event
 from service.mail.attachments import CALENDAR_METHODS, TICKET_EMAILS, event_ics, ticket_qr
 from service.mail.context import email_context
 from service.mail.context import personal_values as person_values
-from service.mail.envelope import Address, Batch, Content, Recipient, text_tag
+from service.mail.envelope import Address, Attachment, Batch, Content, Recipient, text_tag
 from service.mail.models import Message
 from service.mail.render import CAMPAIGN_EMAILS, format_date, render_email
 from service.registrations.models import Invitation
@@ -127,6 +127,44 @@ def _group_key(row: Claimed) -> tuple[Any, ...]:
     return (row.event_id, row.template, row.language, row.campaign_id, shared)
 
 
+def content_for(
+    settings: Settings, event: Event, template: str, language: str, extra: dict[str, Any]
+) -> Content:
+    """What every recipient of `template` for `event` in `language` shares, rendered once."""
+    context = email_context(event, settings=settings, language=language, links={}, extra=extra)
+    rendered = render_email(template, language, context)
+    # Emails with a ticket go one by one anyway: their calendar entry names the attendee.
+    method = None if template in TICKET_EMAILS else CALENDAR_METHODS.get(template)
+    return Content(
+        sender=sender(settings, event),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        reply_to=reply_to(settings, event),
+        categories=(template, f"event-{event.id}"),
+        attachments=(event_ics(event, settings, method=method),) if method else (),
+    )
+
+
+def recipient_for(settings: Settings, event: Event, row: Claimed) -> Recipient:
+    """One recipient of a batch: address, personal values, headers and own attachments."""
+    values, headers = personal_values(settings, row)
+    to = Address(row.email, values["name"])
+    own: tuple[Attachment, ...] = ()
+    if row.template in TICKET_EMAILS and (ticket := values.get("manage")):
+        # The ticket's QR code opens the person's own page, signed like the link.
+        own = (ticket_qr(ticket),)
+        if method := CALENDAR_METHODS.get(row.template):
+            own = (event_ics(event, settings, method=method, attendee=to), *own)
+    return Recipient(
+        message_id=row.id,
+        to=to,
+        substitutions=values,
+        headers=headers,
+        attachments=own,
+    )
+
+
 def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed]) -> list[Batch]:
     """One batch per shared content; each content rendered once."""
     groups: dict[tuple[Any, ...], list[Claimed]] = {}
@@ -137,35 +175,7 @@ def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed])
         first = members[0]
         event = session.get(Event, first.event_id)
         assert event is not None, "a message's event is deleted with it"
-        context = email_context(
-            event, settings=settings, language=first.language, links={}, extra=_shared_extra(first)
-        )
-        rendered = render_email(first.template, first.language, context)
-        method = CALENDAR_METHODS.get(first.template)
-        shared = (event_ics(event, settings, method=method),) if method else ()
-        content = Content(
-            sender=sender(settings, event),
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            reply_to=reply_to(settings, event),
-            categories=(first.template, f"event-{event.id}"),
-            attachments=shared,
-        )
-        recipients = []
-        for row in members:
-            values, headers = personal_values(settings, row)
-            # The ticket's QR code opens the person's own page, signed like the link.
-            ticket = values.get("manage")
-            own = (ticket_qr(ticket),) if ticket and row.template in TICKET_EMAILS else ()
-            recipients.append(
-                Recipient(
-                    message_id=row.id,
-                    to=Address(row.email, values["name"]),
-                    substitutions=values,
-                    headers=headers,
-                    attachments=own,
-                )
-            )
-        batches.append(Batch(content, tuple(recipients)))
+        content = content_for(settings, event, first.template, first.language, _shared_extra(first))
+        recipients = tuple(recipient_for(settings, event, row) for row in members)
+        batches.append(Batch(content, recipients))
     return batches

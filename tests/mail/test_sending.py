@@ -11,8 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from service.cli import main
 from service.mail.dispatch import SEND_TASK, drain_now
 from service.mail.models import Message, MessageStatus
 from tests.mail.conftest import all_in, queue_invitations, sendgrid_env, statuses
@@ -113,6 +115,13 @@ def test_a_refused_email_fails_at_once_with_the_providers_words(db, factory, sta
     assert message.attempts == 1
     assert refusal in message.last_error
     assert len(standin.arrivals()) == 1
+    # The organiser sees it, in the provider's words.
+    shown = CliRunner().invoke(
+        main, ["mail", "status", "--event", str(message.event_id), "--failed"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "failed: 1" in shown.output
+    assert f"invitation\t1 attempt(s)\t{refusal}" in shown.output
 
 
 def test_a_lost_answer_is_resolved_with_the_provider_never_sent_twice(db, factory, standin):

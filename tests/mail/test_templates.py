@@ -486,7 +486,8 @@ def test_preview_writes_a_complete_email_for_an_invited_contact(db, factory, set
     related = [p for p in message.walk() if p.get_content_type() == "image/png"]
     assert [p["Content-ID"] for p in related] == ["<ticket@convier>"]
     assert 'src="cid:ticket@convier"' in html.get_content()
-    (ics,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    # The invitation proper is an alternative of the body, as calendar clients expect it.
+    (ics,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert ics.get_param("method") == "REQUEST"
     _, entry = _calendar(ics.get_content().encode())
     assert str(entry["attendee"]) == "mailto:claire@example.org"
