@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.envelope import Outcome, Result
 from service.mail.models import Message, MessageStatus
+from service.registrations.models import Invitation
 
 # Updates of many rows by id go through the table: executemany with per-row values.
 MESSAGE = cast(Table, Message.__table__)
@@ -180,6 +181,8 @@ def record(
             ),
             sent,
         )
+    if sent:
+        _mark_invitations_sent(session, [row["mid"] for row in sent], now)
     if retry:
         session.execute(
             update(table)
@@ -202,6 +205,21 @@ def record(
             update(table).where(by_id, sending).values(last_error=bindparam("error")), uncertain
         )
     return counts
+
+
+def _mark_invitations_sent(session: Session, message_ids: list[int], now: datetime) -> None:
+    # The invitation's own record of when it first left, for response times.
+    invitations = (
+        select(Message.invitation_id)
+        .where(Message.id.in_(message_ids), Message.template == "invitation")
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(invitations), Invitation.sent_at.is_(None))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def release(session: Session, message_ids: Sequence[int], due_at: datetime) -> None:
