@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
 from service.db import after_commit
+
+log = logging.getLogger(__name__)
 
 SEND_TASK = "convier.mail.send"
 DRAIN_TASK = "convier.mail.drain"
@@ -16,7 +19,12 @@ def _send_task(name: str, args: list[int] | None = None) -> None:
     # Imported here: the web process configures the Celery app only when it first sends a task.
     from tasks.app import celery
 
-    celery.send_task(name, args=args or [])
+    try:
+        celery.send_task(name, args=args or [])
+    except Exception:
+        # The row is queued and that is what counts: a broker hiccup must not fail the request
+        # that queued it; the beat tick finds due rows and drains them.
+        log.warning("could not hand %s%s to the broker; the tick will send it", name, args or "")
 
 
 def send_after_commit(session: Session, message_ids: Sequence[int]) -> None:
