@@ -348,10 +348,17 @@ def test_faults_and_records_are_driven_over_http(
     assert refused.status_code == 400
     assert pending["faults_pending"] == 2
     assert statuses == [429, 500, 202]
+    accepted_at = counts.pop("last_accepted_at")
     assert counts == {"requests": 1, "deliveries": 1, "faults_pending": 0}
+    assert accepted_at == bodies[0]["received_at"]
     assert [d["to"] for d in listed] == [["ana@example.org"]]
     assert bodies[0]["body"]["subject"] == "Rencontre nationale"
-    assert after_reset == {"requests": 0, "deliveries": 0, "faults_pending": 0}
+    assert after_reset == {
+        "requests": 0,
+        "deliveries": 0,
+        "faults_pending": 0,
+        "last_accepted_at": 0,
+    }
 
 
 def test_activity_query_finds_accepted_messages_by_custom_arg(
@@ -421,5 +428,6 @@ def test_runs_as_a_process_driven_over_http() -> None:
         log.close()
 
     assert answered.status_code == 202
+    assert counts.pop("last_accepted_at") > 0
     assert counts == {"requests": 2, "deliveries": 2, "faults_pending": 0}
     assert process.returncode == 0
