@@ -2,15 +2,18 @@
 
 from contacts.models import Contact, MailingList, Membership, Segment, Suppression
 from service.api.models import ApiToken
+from service.campaigns.models import Campaign, InvitationList
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
 
 __all__ = [
     "ApiToken",
+    "Campaign",
     "Contact",
     "Event",
     "Invitation",
+    "InvitationList",
     "MailingList",
     "Membership",
     "Message",

@@ -35,7 +35,11 @@ def database() -> Database:
 def make_celery(config: Settings) -> Celery:
     """A Celery app on Redis, or on the embedded SQLite broker when REDIS_URL is unset."""
     config.var_dir.mkdir(parents=True, exist_ok=True)
-    app = Celery("convier", broker=config.broker_url, include=["tasks.registrations", "tasks.mail"])
+    app = Celery(
+        "convier",
+        broker=config.broker_url,
+        include=["tasks.registrations", "tasks.mail", "tasks.campaigns"],
+    )
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

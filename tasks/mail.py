@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 import time
 
+from sqlalchemy import select
+
+from service.campaigns.models import Campaign
+from service.db import Database
 from service.mail import outbox
 from service.mail.backends import Backend, get_backend
 from service.mail.delivery import deliver, sweep
 from service.mail.dispatch import DRAIN_TASK, SEND_TASK
+from service.mail.models import Message
 from service.mail.ratelimit import Pause, RateLimiter, rate_limiter
 from tasks.app import _state, celery, database, settings
 
@@ -27,15 +32,30 @@ def backend() -> Backend:
     return value
 
 
-def limiter() -> RateLimiter | None:
-    """The shared sending rate, when MAIL_RATE_PER_MINUTE is set."""
+def limiter(campaign_rate: int | None = None, campaign_id: int | None = None) -> RateLimiter | None:
+    """The campaign's own rate when it has one, else the shared MAIL_RATE_PER_MINUTE."""
     config = settings()
-    if not config.mail_rate_per_minute:
+    name, rate = "mail", config.mail_rate_per_minute
+    if campaign_rate:
+        name, rate = f"campaign-{campaign_id}", campaign_rate
+    if not rate:
         return None
-    if "limiter" not in _state:
-        _state["limiter"] = rate_limiter(config, "mail", config.mail_rate_per_minute)
-    value: RateLimiter = _state["limiter"]
+    key = f"limiter:{name}:{rate}"
+    if key not in _state:
+        _state[key] = rate_limiter(config, name, rate)
+    value: RateLimiter = _state[key]
     return value
+
+
+def campaign_rate(db: Database, message_id: int) -> tuple[int | None, int | None]:
+    """(rate per minute, campaign id) of the campaign a claimed row belongs to, if any."""
+    with db.transaction(write=False) as session:
+        row = session.execute(
+            select(Campaign.rate_per_minute, Campaign.id)
+            .join(Message, Message.campaign_id == Campaign.id)
+            .where(Message.id == message_id)
+        ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def pause() -> Pause:
@@ -71,7 +91,7 @@ def drain() -> int:
             ids = outbox.claim_due(session, size)
         if not ids:
             return sent
-        deliver(db, settings(), mail, ids, limiter(), pause())
+        deliver(db, settings(), mail, ids, limiter(*campaign_rate(db, ids[0])), pause())
         sent += len(ids)
     drain.delay()
     return sent

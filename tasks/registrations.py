@@ -1,4 +1,5 @@
-"""The beat tick: ends expired seat offers (passing the seats on) and keeps the outbox moving."""
+"""The beat tick: ends expired seat offers (passing the seats on), starts and closes campaigns,
+and keeps the outbox moving."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from service.db import DatabaseBusy
 from service.registrations import services
 from tasks.app import celery, database
+from tasks.campaigns import campaigns_due
 from tasks.mail import sweep_outbox
 
 log = logging.getLogger(__name__)
@@ -28,5 +30,6 @@ def tick() -> int:
             log.warning("event %s busy; its offers expire at the next tick", event_id)
     if expired:
         log.info("expired %d seat offers", expired)
+    campaigns_due()
     sweep_outbox()
     return expired

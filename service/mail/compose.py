@@ -4,7 +4,7 @@ event, template and language, with tags where each recipient's values go."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact
+from service.campaigns.models import Campaign
 from service.config import Settings
 from service.events.models import Event
 from service.mail.attachments import CALENDAR_METHODS, TICKET_EMAILS, event_ics, ticket_qr
@@ -165,6 +166,15 @@ def recipient_for(settings: Settings, event: Event, row: Claimed) -> Recipient:
     )
 
 
+def campaign_overrides(session: Session, campaign_id: int, content: Content) -> Content:
+    """The campaign's own subject and sender name, where it gives them."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return content
+    sender_address = Address(content.sender.email, campaign.sender_name or content.sender.name)
+    return replace(content, subject=campaign.subject or content.subject, sender=sender_address)
+
+
 def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed]) -> list[Batch]:
     """One batch per shared content; each content rendered once."""
     groups: dict[tuple[Any, ...], list[Claimed]] = {}
@@ -176,6 +186,8 @@ def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed])
         event = session.get(Event, first.event_id)
         assert event is not None, "a message's event is deleted with it"
         content = content_for(settings, event, first.template, first.language, _shared_extra(first))
+        if first.campaign_id is not None:
+            content = campaign_overrides(session, first.campaign_id, content)
         recipients = tuple(recipient_for(settings, event, row) for row in members)
         batches.append(Batch(content, recipients))
     return batches

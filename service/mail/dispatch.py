@@ -1,4 +1,5 @@
-"""Hand outbox rows to the workers once the transaction that queued them has committed."""
+"""Hand work to the workers once the transaction that decided it has committed: outbox rows to
+send, campaigns to build."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ log = logging.getLogger(__name__)
 
 SEND_TASK = "convier.mail.send"
 DRAIN_TASK = "convier.mail.drain"
+BUILD_TASK = "convier.campaign.build"
 
 
 def _send_task(name: str, args: list[int] | None = None) -> None:
@@ -48,3 +50,8 @@ def drain_now(workers: int = 1) -> None:
     """Start drain tasks outside any transaction (the tick, the CLI)."""
     for _ in range(workers):
         _send_task(DRAIN_TASK)
+
+
+def build_after_commit(session: Session, campaign_id: int) -> None:
+    """The task that writes a launched campaign's outbox rows."""
+    after_commit(session, lambda: _send_task(BUILD_TASK, [campaign_id]))

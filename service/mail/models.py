@@ -14,7 +14,7 @@ from service.events.models import enum_column
 
 
 class MessageStatus(enum.StrEnum):
-    """Where an email stands: queued → sending → sent | failed | suppressed."""
+    """Where an email stands: queued → sending → sent | failed | suppressed (| cancelled)."""
 
     QUEUED = "queued"
     # Claimed by a worker. A row left here (the worker died, or the provider's answer was lost)
@@ -23,6 +23,7 @@ class MessageStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"  # its campaign was cancelled before it left
 
 
 class Message(Base):
@@ -57,7 +58,7 @@ class Message(Base):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL")
     )
-    campaign_id: Mapped[int | None] = mapped_column(Integer)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     # Values that belong to this email only (a subject override, the offer's deadline…).
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from service.campaigns.models import Campaign, CampaignState
 from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.envelope import Outcome, Result
 from service.mail.models import Message, MessageStatus
@@ -46,6 +47,7 @@ class NewMessage:
     campaign_id: int | None = None
     extra: dict[str, Any] | None = None
     due_at: datetime | None = None
+    status: MessageStatus = MessageStatus.QUEUED  # SUPPRESSED: recorded, never sent
 
 
 def queue(session: Session, messages: Sequence[NewMessage]) -> list[int]:
@@ -65,7 +67,7 @@ def queue(session: Session, messages: Sequence[NewMessage]) -> list[int]:
             "registration_id": m.registration_id,
             "campaign_id": m.campaign_id,
             "extra": m.extra or {},
-            "status": MessageStatus.QUEUED,
+            "status": m.status,
             "attempts": 0,
             "last_error": "",
             "provider_id": "",
@@ -78,12 +80,18 @@ def queue(session: Session, messages: Sequence[NewMessage]) -> list[int]:
     return list(session.scalars(statement, rows))
 
 
+def _may_leave() -> Any:
+    # A campaign's rows leave only while it is sending (paused or cancelled: they wait).
+    sending = select(Campaign.id).where(Campaign.state == CampaignState.SENDING)
+    return or_(Message.campaign_id.is_(None), Message.campaign_id.in_(sending))
+
+
 def claim_message(session: Session, message_id: int, now: datetime | None = None) -> bool:
     """Claim one queued row for sending; False when another worker has it or it is done."""
     now = now or utcnow()
     claimed = session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED)
+        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED, _may_leave())
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
         .returning(Message.id)
     ).first()
@@ -96,7 +104,7 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
     now = now or utcnow()
     oldest = session.execute(
         select(Message.event_id, Message.template, Message.language, Message.campaign_id)
-        .where(Message.status == MessageStatus.QUEUED, Message.due_at <= now)
+        .where(Message.status == MessageStatus.QUEUED, Message.due_at <= now, _may_leave())
         .order_by(Message.due_at, Message.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -296,7 +304,7 @@ def has_due(session: Session, now: datetime | None = None) -> bool:
     return (
         session.scalar(
             select(Message.id)
-            .where(Message.status == MessageStatus.QUEUED, Message.due_at <= now)
+            .where(Message.status == MessageStatus.QUEUED, Message.due_at <= now, _may_leave())
             .limit(1)
         )
         is not None

@@ -1,0 +1,1 @@
+"""Campaigns: one email to an audience drawn from network lists, sent through the outbox."""

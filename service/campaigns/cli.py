@@ -1,0 +1,183 @@
+"""`convier campaign …`: create a campaign, launch it after seeing its audience, follow it live,
+pause, resume or cancel it, and send one test email of it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.campaigns import services
+from service.campaigns.audience import audience_query
+from service.campaigns.models import Campaign, CampaignKind, CampaignState
+from service.cli_context import Context, pass_ctx
+from service.mail.backends import get_backend
+from service.mail.compose import campaign_overrides, content_for, recipient_for
+from service.mail.dispatch import build_after_commit
+from service.mail.envelope import Batch, Result, UnsafeHeader
+from service.mail.models import MessageStatus
+
+T = TypeVar("T")
+FINAL_STATES = (CampaignState.DONE, CampaignState.CANCELLED)
+BAR_WIDTH = 30
+
+
+def _send_at(ctx: Context, value: str | None) -> datetime | None:
+    if value is None or value == "now":
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected 'now' or a date and time such as 2026-12-01T09:00, got {value!r}",
+            param_hint="--send-at",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ctx.settings.tz)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Turn a CampaignError into a clear message instead of a traceback."""
+    try:
+        return action()
+    except services.CampaignError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group("campaign")
+def campaign_group() -> None:
+    """Campaigns: one email to the people of network lists, sent through the outbox."""
+
+
+@campaign_group.command("create")
+@click.option("--event", "event_id", required=True, type=int)
+@click.option("--kind", type=click.Choice([k.value for k in CampaignKind]), required=True)
+@click.option("--lists", default="", help="NAME[,NAME…]: everyone on any of them, once")
+@click.option("--segment", default="", help="a saved segment the audience must also match")
+@click.option("--template", default="", help="another email than the kind's own")
+@click.option("--subject", default="", help="a subject line instead of the template's")
+@click.option("--sender-name", default="", help="the name shown as sender")
+@click.option("--send-at", help="'now' (default) or a date and time in TIMEZONE")
+@click.option("--rate", type=int, help="at most this many messages per minute")
+@pass_ctx
+def create_command(ctx: Context, event_id: int, kind: str, lists: str, segment: str,
+                   template: str, subject: str, sender_name: str, send_at: str | None,
+                   rate: int | None) -> None:  # fmt: skip
+    """Create a draft campaign and print its id."""
+    spec = services.CampaignSpec(
+        event_id=event_id, kind=CampaignKind(kind),
+        lists=[name.strip() for name in lists.split(",") if name.strip()], segment=segment,
+        template=template, subject=subject, sender_name=sender_name,
+        send_at=_send_at(ctx, send_at), rate_per_minute=rate,
+    )  # fmt: skip
+    with ctx.db.transaction() as session:
+        campaign = _run(lambda: services.create(session, spec))
+        click.echo(campaign.id)
+
+
+def _audience_size(ctx: Context, campaign_id: int) -> int:
+    with ctx.db.transaction(write=False) as session:
+        campaign = _run(lambda: services.get(session, campaign_id))
+        query = audience_query(session, campaign).subquery()
+        return int(session.scalar(select(func.count()).select_from(query)) or 0)
+
+
+@campaign_group.command("launch")
+@click.argument("campaign_id", type=int)
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@pass_ctx
+def launch_command(ctx: Context, campaign_id: int, yes: bool) -> None:
+    """Show the audience, ask, then start sending (or schedule for the send time)."""
+    size = _audience_size(ctx, campaign_id)
+    if not yes:
+        click.confirm(f"Send campaign {campaign_id} to {size} people?", abort=True)
+    with ctx.db.transaction() as session:
+        campaign = _run(lambda: services.launch(session, campaign_id, build_after_commit))
+        state, send_at = campaign.state, campaign.send_at
+    when = f" at {send_at.astimezone(ctx.settings.tz):%Y-%m-%d %H:%M}" if send_at else ""
+    click.echo(f"campaign {campaign_id}: {state}{when}, {size} people")
+
+
+def _line(campaign: Campaign, counts: dict[str, int]) -> str:
+    total = campaign.audience_count if campaign.audience_count is not None else sum(counts.values())
+    final = sum(counts[s] for s in ("sent", "failed", "suppressed", "cancelled"))
+    filled = int(BAR_WIDTH * final / total) if total else BAR_WIDTH
+    bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+    shown = ", ".join(f"{counts[s.value]} {s.value}" for s in MessageStatus if counts[s.value])
+    return f"[{bar}] {final}/{total} {campaign.state} — {shown or 'nothing queued yet'}"
+
+
+@campaign_group.command("show")
+@click.argument("campaign_id", type=int)
+@click.option("--watch", is_flag=True, help="redraw every second until the campaign ends")
+@pass_ctx
+def show_command(ctx: Context, campaign_id: int, watch: bool) -> None:
+    """The campaign's settings and its progress: queued, sent, failed, suppressed."""
+    while True:
+        with ctx.db.transaction() as session:
+            services.finish_done(session)
+            campaign = _run(lambda: services.get(session, campaign_id))
+            counts = services.progress(session, campaign_id)
+        line = _line(campaign, counts)
+        if not watch:
+            lists = ", ".join(campaign.lists) or "—"
+            click.echo(f"campaign {campaign.id}: {campaign.kind} of event {campaign.event_id}, "
+                       f"email {campaign.template}, lists {lists}")  # fmt: skip
+            click.echo(line)
+            return
+        click.echo(f"\r{line}\x1b[K", nl=False)
+        if campaign.state in FINAL_STATES:
+            click.echo()
+            return
+        time.sleep(1)  # a live view redraws at a human pace
+
+
+def _state_command(name: str, action: Callable[[Session, int], object], help_text: str) -> None:
+    @campaign_group.command(name, help=help_text)
+    @click.argument("campaign_id", type=int)
+    @pass_ctx
+    def command(ctx: Context, campaign_id: int) -> None:
+        with ctx.db.transaction() as session:
+            _run(lambda: action(session, campaign_id))
+            state = services.get(session, campaign_id).state
+        click.echo(f"campaign {campaign_id}: {state}")
+
+
+_state_command("pause", services.pause, "Stop sending within seconds; resume goes on.")
+_state_command("resume", services.resume, "Go on sending, without sending anyone twice.")
+_state_command("cancel", services.cancel, "Stop for good; emails not yet sent never leave.")
+
+
+@campaign_group.command("test-send")
+@click.argument("campaign_id", type=int)
+@click.option("--to", "email", required=True, help="the address that gets the test email")
+@pass_ctx
+def test_send_command(ctx: Context, campaign_id: int, email: str) -> None:
+    """Send the campaign's email once to an address, now, outside the campaign's counts."""
+    from service.events.models import Event
+    from service.mail.cli import preview_row
+
+    with ctx.db.transaction(write=False) as session:
+        campaign = _run(lambda: services.get(session, campaign_id))
+        event = session.get(Event, campaign.event_id)
+        assert event is not None
+        try:
+            row = preview_row(session, event, campaign.template, email, None)
+            content = content_for(ctx.settings, event, campaign.template, row.language,
+                                  dict(campaign.extra))  # fmt: skip
+            content = campaign_overrides(session, campaign_id, content)
+            recipient = recipient_for(ctx.settings, event, row)
+        except UnsafeHeader as exc:
+            raise click.ClickException(f"--to: {exc}") from exc
+    backend = get_backend(ctx.settings)
+    try:
+        [outcome] = backend.send(Batch(content, (recipient,)))
+    finally:
+        backend.close()
+    if outcome.result is not Result.SENT:
+        raise click.ClickException(f"not sent ({outcome.result}): {outcome.error}")
+    click.echo(f"sent to {email}")

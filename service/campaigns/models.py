@@ -1,0 +1,89 @@
+"""A campaign (one kind of email to an audience of an event) and the lists an invitation came
+from, kept for attribution."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, UTCDateTime, utcnow
+from service.events.models import enum_column
+
+
+class CampaignKind(enum.StrEnum):
+    """What a campaign sends, which decides its audience and its default email."""
+
+    INVITATION = "invitation"  # contacts of the lists who have not answered
+    FOLLOW_UP = "follow_up"  # invited people who have not answered
+    LAST_CALL = "last_call"  # the same, while seats remain
+    REMINDER = "reminder"  # confirmed people
+    PRACTICAL_INFO = "practical_info"  # confirmed people, the day before
+    WAITLIST_NOTICE = "waitlist_notice"  # waitlisted people
+    EVENT_CHANGED = "event_changed"  # everyone holding or waiting for a seat
+    THANK_YOU = "thank_you"  # confirmed and attended people
+
+    @property
+    def template(self) -> str:
+        """The email sent unless the campaign names another."""
+        return {
+            CampaignKind.LAST_CALL: "follow_up",
+            CampaignKind.PRACTICAL_INFO: "reminder",
+            CampaignKind.WAITLIST_NOTICE: "waitlisted",
+        }.get(self, self.value)
+
+
+class CampaignState(enum.StrEnum):
+    """draft → scheduled → sending → paused → done, or cancelled."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Campaign(Base):
+    """One email to the audience of an event; its counters are the states of its outbox rows."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (Index("ix_campaign_state_send_at", "state", "send_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CampaignKind] = mapped_column(enum_column(CampaignKind, "campaign_kind"))
+    lists: Mapped[list[str]] = mapped_column(JSON, default=list)
+    segment: Mapped[str] = mapped_column(String(200), default="")
+    template: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    sender_name: Mapped[str] = mapped_column(String(300), default="")
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rate_per_minute: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[CampaignState] = mapped_column(
+        enum_column(CampaignState, "campaign_state"), default=CampaignState.DRAFT
+    )
+    audience_count: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # note, access…
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # every row written
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InvitationList(Base):
+    """A list an invitation's contact was reached through; one row per list, for attribution."""
+
+    __tablename__ = "invitation_list"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "list_id", name="uq_invitation_list"),
+        Index("ix_invitation_list_list_id", "list_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    list_id: Mapped[int] = mapped_column(ForeignKey("mailing_list.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))

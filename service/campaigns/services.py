@@ -1,0 +1,301 @@
+"""The life of a campaign: create, launch (now or at its time), build its outbox rows page by
+page, pause, resume, cancel, and finish once every row is final. The caller owns the transaction,
+except `build`, which commits each page so that sending starts while the audience is read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from contacts.models import Membership
+from contacts.suppression import suppressed_among
+from service.campaigns.audience import list_ids, next_page
+from service.campaigns.models import Campaign, CampaignKind, CampaignState, InvitationList
+from service.config import Settings
+from service.db import Database, insert_ignoring_duplicates, utcnow
+from service.events.models import Event
+from service.mail import outbox
+from service.mail.dispatch import drain_after_commit
+from service.mail.models import Message, MessageStatus
+from service.mail.render import email_names
+from service.registrations.models import Invitation
+from service.security import new_public_id
+
+State = CampaignState
+OPEN_ROWS = (MessageStatus.QUEUED, MessageStatus.SENDING)
+
+
+class CampaignError(ValueError):
+    """A campaign cannot be created or moved as asked; the message names the parameter."""
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """What an organiser asks for when creating a campaign."""
+
+    event_id: int
+    kind: CampaignKind
+    lists: list[str] = field(default_factory=list)
+    segment: str = ""
+    template: str = ""
+    subject: str = ""
+    sender_name: str = ""
+    send_at: datetime | None = None
+    rate_per_minute: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create(session: Session, spec: CampaignSpec) -> Campaign:
+    """A draft campaign, its lists and template checked."""
+    if session.get(Event, spec.event_id) is None:
+        raise CampaignError(f"--event: no event with id {spec.event_id}")
+    if spec.kind is CampaignKind.INVITATION and not (spec.lists or spec.segment):
+        raise CampaignError("--lists: an invitation campaign needs lists or a segment")
+    try:
+        list_ids(session, spec.lists)
+    except LookupError as error:
+        raise CampaignError(str(error)) from None
+    template = spec.template or spec.kind.template
+    if template not in email_names():
+        raise CampaignError(f"--template: no email called {template!r}")
+    if spec.rate_per_minute is not None and spec.rate_per_minute < 1:
+        raise CampaignError("--rate: at least 1 message per minute")
+    if any(c in spec.subject + spec.sender_name for c in "\r\n"):
+        raise CampaignError("--subject, --sender-name: one line each")
+    campaign = Campaign(
+        event_id=spec.event_id,
+        kind=spec.kind,
+        lists=spec.lists,
+        segment=spec.segment,
+        template=template,
+        subject=spec.subject,
+        sender_name=spec.sender_name,
+        send_at=spec.send_at,
+        rate_per_minute=spec.rate_per_minute,
+        state=State.DRAFT,
+        extra=spec.extra,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get(session: Session, campaign_id: int) -> Campaign:
+    """The campaign, or CampaignError naming the id."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise CampaignError(f"campaign: no campaign with id {campaign_id}")
+    return campaign
+
+
+def _move(session: Session, campaign_id: int, allowed: tuple[State, ...], to: State) -> bool:
+    """Change the state if it is one of `allowed`, in one statement (safe against a racing
+    tick or a second command)."""
+    moved = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.state.in_(allowed))
+        .values(state=to)
+        .returning(Campaign.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return moved is not None
+
+
+def launch(
+    session: Session, campaign_id: int, start_build: Callable[[Session, int], None]
+) -> Campaign:
+    """Schedule the campaign for its send time, or start it now (`start_build` hands the build
+    to a worker once the transaction commits)."""
+    campaign = get(session, campaign_id)
+    now = utcnow()
+    if campaign.send_at is not None and campaign.send_at > now:
+        if not _move(session, campaign_id, (State.DRAFT,), State.SCHEDULED):
+            raise CampaignError(
+                f"campaign {campaign_id} is {campaign.state}: only a draft launches"
+            )
+    elif not _move(session, campaign_id, (State.DRAFT, State.SCHEDULED), State.SENDING):
+        raise CampaignError(f"campaign {campaign_id} is {campaign.state}: only a draft launches")
+    else:
+        session.execute(update(Campaign).where(Campaign.id == campaign_id).values(launched_at=now))
+        start_build(session, campaign_id)
+    session.refresh(campaign)
+    return campaign
+
+
+def start_due(session: Session, now: datetime | None = None) -> list[int]:
+    """Move scheduled campaigns whose time has come to sending; each is claimed by one
+    conditional UPDATE, so two ticks never start one twice. Returns their ids."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(Campaign.id).where(Campaign.state == State.SCHEDULED, Campaign.send_at <= now)
+    ).all()
+    started = []
+    for campaign_id in due:
+        if _move(session, campaign_id, (State.SCHEDULED,), State.SENDING):
+            session.execute(
+                update(Campaign).where(Campaign.id == campaign_id).values(launched_at=now)
+            )
+            started.append(campaign_id)
+    return started
+
+
+def pause(session: Session, campaign_id: int) -> None:
+    """Stop new sends; emails already handed to the provider are not called back."""
+    if not _move(session, campaign_id, (State.SENDING, State.SCHEDULED), State.PAUSED):
+        raise CampaignError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+
+
+def resume(session: Session, campaign_id: int) -> None:
+    """Go on where the campaign stopped; rows already sent are never sent again."""
+    if not _move(session, campaign_id, (State.PAUSED,), State.SENDING):
+        raise CampaignError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+    drain_after_commit(session)
+
+
+def cancel(session: Session, campaign_id: int) -> None:
+    """Stop for good: rows not yet claimed are cancelled."""
+    allowed = (State.DRAFT, State.SCHEDULED, State.SENDING, State.PAUSED)
+    if not _move(session, campaign_id, allowed, State.CANCELLED):
+        raise CampaignError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+    session.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign_id, Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(update(Campaign).where(Campaign.id == campaign_id).values(finished_at=utcnow()))
+
+
+def build(db: Database, settings: Settings, campaign_id: int) -> int:
+    """Write the campaign's outbox rows page by page (invitations and list attribution first,
+    for an invitation campaign); each page commits and starts a drain. Safe to run twice:
+    every row has its unique key. Returns the audience size."""
+    with db.transaction(write=False) as session:
+        campaign = get(session, campaign_id)
+        lists = list_ids(session, campaign.lists)
+    total = after = 0
+    while True:
+        with db.transaction(write=False) as session:
+            page = next_page(session, campaign, after)
+        if not page:
+            break
+        with db.transaction() as session:
+            if get(session, campaign_id).state is State.CANCELLED:
+                break
+            _write_page(session, settings, campaign, lists, page)
+            drain_after_commit(session)
+        total += len(page)
+        after = page[-1][0]
+    with db.transaction() as session:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(audience_count=total, built_at=utcnow())
+        )
+    return total
+
+
+def _write_page(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    lists: dict[str, int],
+    page: list[tuple[int, str, str]],
+) -> None:
+    contact_ids = [contact_id for contact_id, _, _ in page]
+    invitations = _invitations(session, campaign, contact_ids)
+    if lists:
+        _attribute(session, campaign, list(lists.values()), invitations)
+    blocked = suppressed_among(session, settings, [email for _, email, _ in page])
+    outbox.queue(
+        session,
+        [
+            outbox.NewMessage(
+                key=f"campaign:{campaign.id}:contact:{contact_id}",
+                template=campaign.template,
+                event_id=campaign.event_id,
+                contact_id=contact_id,
+                language=language,
+                invitation_id=invitations.get(contact_id),
+                campaign_id=campaign.id,
+                extra=campaign.extra,
+                status=MessageStatus.SUPPRESSED if email in blocked else MessageStatus.QUEUED,
+            )
+            for contact_id, email, language in page
+        ],
+    )
+
+
+def _invitations(session: Session, campaign: Campaign, contact_ids: list[int]) -> dict[int, int]:
+    """contact id → invitation id; an invitation campaign invites whoever is not yet invited."""
+    if campaign.kind is CampaignKind.INVITATION:
+        now = utcnow()
+        new = insert_ignoring_duplicates(
+            session, Invitation, Invitation.event_id, Invitation.contact_id
+        )
+        session.execute(
+            new,
+            [
+                {"event_id": campaign.event_id, "contact_id": c, "public_id": new_public_id(),
+                 "token_version": 1, "created_at": now}
+                for c in contact_ids
+            ],
+        )  # fmt: skip
+    rows = session.execute(
+        select(Invitation.contact_id, Invitation.id).where(
+            Invitation.event_id == campaign.event_id, Invitation.contact_id.in_(contact_ids)
+        )
+    )
+    return dict(rows.all())
+
+
+def _attribute(
+    session: Session, campaign: Campaign, list_ids: list[int], invitations: dict[int, int]
+) -> None:
+    """Remember every campaign list each invited contact is on (a person on three lists counts
+    in each of them)."""
+    memberships = session.execute(
+        select(Membership.contact_id, Membership.list_id).where(
+            Membership.contact_id.in_(list(invitations)), Membership.list_id.in_(list_ids)
+        )
+    ).all()
+    if memberships:
+        session.execute(
+            insert_ignoring_duplicates(
+                session, InvitationList, InvitationList.invitation_id, InvitationList.list_id
+            ),
+            [
+                {"invitation_id": invitations[contact], "list_id": each, "campaign_id": campaign.id}
+                for contact, each in memberships
+            ],
+        )
+
+
+def finish_done(session: Session) -> list[int]:
+    """Mark done the sending campaigns whose rows are all written and final."""
+    open_rows = exists().where(Message.campaign_id == Campaign.id, Message.status.in_(OPEN_ROWS))
+    done = session.scalars(
+        update(Campaign)
+        .where(Campaign.state == State.SENDING, Campaign.built_at.is_not(None), ~open_rows)
+        .values(state=State.DONE, finished_at=utcnow())
+        .returning(Campaign.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return list(done)
+
+
+def progress(session: Session, campaign_id: int) -> dict[str, int]:
+    """The campaign's rows by status (every status present, 0 when none)."""
+    counts = dict(
+        session.execute(
+            select(Message.status, func.count())
+            .where(Message.campaign_id == campaign_id)
+            .group_by(Message.status)
+        ).all()
+    )
+    return {status.value: counts.get(status, 0) for status in MessageStatus}

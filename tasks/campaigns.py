@@ -1,0 +1,29 @@
+"""Campaign tasks: write a launched campaign's outbox rows; start scheduled campaigns and close
+finished ones at each tick."""
+
+from __future__ import annotations
+
+import logging
+
+from service.campaigns import services
+from service.mail.dispatch import BUILD_TASK, build_after_commit
+from tasks.app import celery, database, settings
+
+log = logging.getLogger(__name__)
+
+
+@celery.task(name=BUILD_TASK, ignore_result=True)
+def build(campaign_id: int) -> int:
+    """Write the campaign's outbox rows, page by page; sending starts with the first page."""
+    total = services.build(database(), settings(), campaign_id)
+    log.info("campaign %s: %d people", campaign_id, total)
+    return total
+
+
+def campaigns_due() -> None:
+    """Part of the beat tick: start the scheduled campaigns whose time has come, and mark done
+    those whose every email is final."""
+    with database().transaction() as session:
+        for campaign_id in services.start_due(session):
+            build_after_commit(session, campaign_id)
+        services.finish_done(session)

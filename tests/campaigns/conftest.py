@@ -1,0 +1,63 @@
+"""Four network lists that overlap, as real partner lists do, and a campaign over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from contacts.models import Contact, MailingList, Membership, SuppressionReason
+from contacts.suppression import suppress
+from service.campaigns import services
+from service.campaigns.models import CampaignKind
+from service.db import Database
+
+# Contact numbers on each list: 5-9 are on two lists, 0 and 19 on two, 3 on two, 10-14 on two.
+LISTS = {
+    "CNCRES": range(0, 10),
+    "COORACE": range(5, 15),
+    "RTES": range(10, 20),
+    "MES": (0, 3, 19),
+}
+PEOPLE = 20
+UNSUBSCRIBED = 7
+
+
+@dataclass(frozen=True)
+class Network:
+    """The people and lists of the fixture."""
+
+    contact_ids: list[int]
+    emails: list[str]
+
+
+def email(number: int) -> str:
+    """The address of person `number`."""
+    return f"personne{number:02d}@example.org"
+
+
+@pytest.fixture
+def network(db: Database, settings) -> Network:  # type: ignore[no-untyped-def]
+    """20 people on four overlapping lists; one of them has unsubscribed."""
+    with db.transaction() as session:
+        contacts = [Contact(email=email(i), first_name=f"Personne {i}") for i in range(PEOPLE)]
+        session.add_all(contacts)
+        session.flush()
+        for name, numbers in LISTS.items():
+            mailing_list = MailingList(name=name, network=name)
+            session.add(mailing_list)
+            session.flush()
+            session.add_all(
+                Membership(list_id=mailing_list.id, contact_id=contacts[i].id, source="test")
+                for i in numbers
+            )
+        suppress(session, settings, email(UNSUBSCRIBED), SuppressionReason.UNSUBSCRIBED)
+        return Network([c.id for c in contacts], [c.email for c in contacts])
+
+
+def new_campaign(db: Database, event_id: int, kind: CampaignKind, **fields) -> int:  # type: ignore[no-untyped-def]
+    """A draft campaign of the event over the four lists (unless `lists` says otherwise)."""
+    fields.setdefault("lists", list(LISTS) if kind is CampaignKind.INVITATION else [])
+    with db.transaction() as session:
+        spec = services.CampaignSpec(event_id=event_id, kind=kind, **fields)
+        return services.create(session, spec).id

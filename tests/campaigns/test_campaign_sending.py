@@ -1,0 +1,87 @@
+"""Campaigns end to end with a real worker and beat (embedded broker, or Redis): each person of
+overlapping lists gets one email, the unsubscribed none, and two beats start a scheduled campaign
+once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from sqlalchemy import update
+
+from service.campaigns import services
+from service.campaigns.models import Campaign, CampaignKind, CampaignState
+from service.db import utcnow
+from service.mail.dispatch import build_after_commit
+from tests.campaigns.conftest import PEOPLE, UNSUBSCRIBED, email, new_campaign
+from tests.conftest import VAR_DIR
+from tests.servers import ROOT, celery_worker, wait_for
+
+pytestmark = pytest.mark.slow
+OUTBOX = VAR_DIR / "outbox"  # where the worker's `file` backend writes
+
+
+def recipients() -> Counter[str]:
+    """How many emails each address got, from the .eml files."""
+    parser = BytesParser(policy=policy.default)
+    return Counter(
+        parser.parsebytes(path.read_bytes())["To"].addresses[0].addr_spec
+        for path in OUTBOX.glob("*.eml")
+    )
+
+
+def state(db, campaign_id: int) -> CampaignState:  # type: ignore[no-untyped-def]
+    with db.transaction(write=False) as session:
+        return services.get(session, campaign_id).state
+
+
+@pytest.fixture(autouse=True)
+def _empty_outbox() -> None:
+    shutil.rmtree(OUTBOX, ignore_errors=True)
+
+
+def test_each_person_of_overlapping_lists_gets_one_invitation(db, factory, network):
+    event_id = factory.event()
+    campaign_id = new_campaign(db, event_id, CampaignKind.INVITATION)
+    with celery_worker({"TICK_SECONDS": "0.5"}, concurrency=2, beat=True):
+        with db.transaction() as session:
+            services.launch(session, campaign_id, build_after_commit)
+        wait_for(lambda: state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end")
+    got = recipients()
+    assert set(got) == {email(i) for i in range(PEOPLE)} - {email(UNSUBSCRIBED)}
+    assert set(got.values()) == {1}
+    with db.transaction(write=False) as session:
+        assert services.progress(session, campaign_id)["suppressed"] == 1
+
+
+def test_two_beats_start_a_scheduled_campaign_once(db, factory, network, tmp_path):
+    event_id = factory.event()
+    campaign_id = new_campaign(
+        db, event_id, CampaignKind.INVITATION, send_at=utcnow() + timedelta(days=1)
+    )
+    with db.transaction() as session:
+        services.launch(session, campaign_id, build_after_commit)
+        # Its time has come while nobody watched.
+        session.execute(update(Campaign).values(send_at=utcnow() - timedelta(seconds=1)))
+    # A second beat started by mistake, beside the worker's own.
+    second_beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tasks", "beat", "--loglevel=WARNING",
+         "--schedule", str(tmp_path / "second-beat")],
+        cwd=ROOT, env={**os.environ, "TICK_SECONDS": "0.5", "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    try:
+        with celery_worker({"TICK_SECONDS": "0.5"}, concurrency=2, beat=True):
+            wait_for(lambda: state(db, campaign_id) is CampaignState.DONE, 90, "the campaign")
+    finally:
+        second_beat.terminate()
+        second_beat.wait(timeout=30)
+    got = recipients()
+    assert len(got) == PEOPLE - 1
+    assert set(got.values()) == {1}
