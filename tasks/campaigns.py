@@ -4,6 +4,7 @@ finished ones at each tick."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from service.campaigns import services
 from service.mail.dispatch import BUILD_TASK, build_after_commit
@@ -21,9 +22,13 @@ def build(campaign_id: int) -> int:
 
 
 def campaigns_due() -> None:
-    """Part of the beat tick: start the scheduled campaigns whose time has come, and mark done
-    those whose every email is final."""
+    """Part of the beat tick: start the scheduled campaigns whose time has come, build again
+    those whose build was lost, and mark done those whose every email is final."""
+    silent_for = timedelta(seconds=settings().mail_sending_timeout)
     with database().transaction() as session:
         for campaign_id in services.start_due(session):
+            build_after_commit(session, campaign_id)
+        for campaign_id in services.restart_lost_builds(session, silent_for):
+            log.warning("campaign %s: its build went silent; building it again", campaign_id)
             build_after_commit(session, campaign_id)
         services.finish_done(session)

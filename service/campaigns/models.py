@@ -70,7 +70,10 @@ class Campaign(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # note, access…
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # every row written
+    # The build writes a page at a time: `build_seen_at` moves with each page, `built_at` is set
+    # once every row is written. A build silent too long was lost (its queue with it).
+    build_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
@@ -188,6 +188,7 @@ def build(db: Database, settings: Settings, campaign_id: int) -> int:
             if get(session, campaign_id).state is State.CANCELLED:
                 break
             _write_page(session, settings, campaign, lists, page)
+            _seen(session, campaign_id)
             drain_after_commit(session)
         total += len(page)
         after = page[-1][0]
@@ -198,6 +199,32 @@ def build(db: Database, settings: Settings, campaign_id: int) -> int:
             .values(audience_count=total, built_at=utcnow())
         )
     return total
+
+
+def _seen(session: Session, campaign_id: int) -> None:
+    session.execute(
+        update(Campaign).where(Campaign.id == campaign_id).values(build_seen_at=utcnow())
+    )
+
+
+def restart_lost_builds(session: Session, silent_for: timedelta) -> list[int]:
+    """Sending campaigns whose build wrote nothing for `silent_for` (its task was lost with a
+    broker's queues, or its worker died): claimed again, one tick at a time, and returned to
+    be built again. Building again writes only the rows still missing."""
+    now = utcnow()
+    last_seen = func.coalesce(Campaign.build_seen_at, Campaign.launched_at)
+    lost = session.scalars(
+        update(Campaign)
+        .where(
+            Campaign.state == State.SENDING,
+            Campaign.built_at.is_(None),
+            last_seen < now - silent_for,
+        )
+        .values(build_seen_at=now)
+        .returning(Campaign.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return list(lost)
 
 
 def _write_page(

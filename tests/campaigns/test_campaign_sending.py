@@ -85,3 +85,19 @@ def test_two_beats_start_a_scheduled_campaign_once(db, factory, network, tmp_pat
     got = recipients()
     assert len(got) == PEOPLE - 1
     assert set(got.values()) == {1}
+
+
+def test_a_campaign_whose_queues_were_lost_is_completed_by_the_tick(db, factory, network):
+    event_id = factory.event()
+    campaign_id = new_campaign(db, event_id, CampaignKind.INVITATION)
+    with db.transaction() as session:
+        services.launch(session, campaign_id, build_after_commit)
+    # The build task is in the broker; starting the worker purges it, as a Redis restart without
+    # persistence loses its queues. The tick finds the silent build and starts it again.
+    env = {"TICK_SECONDS": "0.5", "MAIL_SENDING_TIMEOUT": "1"}
+    with celery_worker(env, concurrency=2, beat=True) as log:
+        wait_for(lambda: state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end")
+    assert log.count("its build went silent; building it again") >= 1
+    got = recipients()
+    assert len(got) == PEOPLE - 1
+    assert set(got.values()) == {1}

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("extra", sa.JSON(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("launched_at", UTCDateTime(), nullable=True),
+        sa.Column("build_seen_at", UTCDateTime(), nullable=True),
         sa.Column("built_at", UTCDateTime(), nullable=True),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
