@@ -16,6 +16,7 @@ from contacts.exports import write_csv
 from contacts.services import InvalidEmail
 from service.api.serialise import event_json
 from service.campaigns.cli import campaign_group
+from service.campaigns.rules_cli import rule_group
 from service.cli_context import Context, pass_ctx
 from service.db import DatabaseBusy
 from service.events.models import Event
@@ -259,6 +260,7 @@ def worker(concurrency: int, no_beat: bool) -> None:
 
 main.add_command(contacts_group)
 main.add_command(mail_group)
+campaign_group.add_command(rule_group)
 main.add_command(campaign_group)
 
 

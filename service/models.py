@@ -2,7 +2,7 @@
 
 from contacts.models import Contact, MailingList, Membership, Segment, Suppression
 from service.api.models import ApiToken
-from service.campaigns.models import Campaign, InvitationList
+from service.campaigns.models import Campaign, CampaignRule, InvitationList
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
@@ -10,6 +10,7 @@ from service.registrations.models import Invitation, Registration
 __all__ = [
     "ApiToken",
     "Campaign",
+    "CampaignRule",
     "Contact",
     "Event",
     "Invitation",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from service.campaigns import services
+from service.campaigns import rules, services
 from service.mail.dispatch import BUILD_TASK, build_after_commit
 from tasks.app import celery, database, settings
 
@@ -22,10 +22,13 @@ def build(campaign_id: int) -> int:
 
 
 def campaigns_due() -> None:
-    """Part of the beat tick: start the scheduled campaigns whose time has come, build again
+    """Part of the beat tick: run the due rules, start the scheduled campaigns whose time has
+    come, build again
     those whose build was lost, and mark done those whose every email is final."""
     silent_for = timedelta(seconds=settings().mail_sending_timeout)
     with database().transaction() as session:
+        for rule in rules.run_due(session, build_after_commit):
+            log.info("rule %s of event %s: %s %s", rule.id, rule.event_id, rule.state, rule.reason)
         for campaign_id in services.start_due(session):
             build_after_commit(session, campaign_id)
         for campaign_id in services.restart_lost_builds(session, silent_for):

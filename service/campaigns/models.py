@@ -90,3 +90,43 @@ class InvitationList(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
     list_id: Mapped[int] = mapped_column(ForeignKey("mailing_list.id", ondelete="CASCADE"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+
+
+class RuleAnchor(enum.StrEnum):
+    """The moment a rule counts from."""
+
+    EVENT_START = "event_start"  # e.g. a reminder 7 days before the event
+    INVITATION = "invitation"  # e.g. a follow-up 7 days after the invitations left
+
+
+class RuleState(enum.StrEnum):
+    """pending → started (its campaign runs) or skipped (its moment had passed)."""
+
+    PENDING = "pending"
+    STARTED = "started"
+    SKIPPED = "skipped"
+
+
+class CampaignRule(Base):
+    """A campaign to start by itself at a moment of the event's life; a row with a due time that
+    the beat tick claims once (never a task waiting in the broker for weeks)."""
+
+    __tablename__ = "campaign_rule"
+    __table_args__ = (Index("ix_campaign_rule_state_due_at", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CampaignKind] = mapped_column(enum_column(CampaignKind, "campaign_kind"))
+    anchor: Mapped[RuleAnchor] = mapped_column(enum_column(RuleAnchor, "rule_anchor"))
+    offset_hours: Mapped[int] = mapped_column(Integer)  # negative: before the anchor
+    lists: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Known once the anchor is: at creation for the event's start, at the first invitation
+    # campaign's launch for the invitation.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[RuleState] = mapped_column(
+        enum_column(RuleState, "rule_state"), default=RuleState.PENDING
+    )
+    reason: Mapped[str] = mapped_column(String(300), default="")  # why it was skipped
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

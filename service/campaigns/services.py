@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from contacts.models import Membership
 from contacts.suppression import suppressed_among
 from service.campaigns.audience import list_ids, next_page
-from service.campaigns.models import Campaign, CampaignKind, CampaignState, InvitationList
+from service.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignRule,
+    CampaignState,
+    InvitationList,
+    RuleAnchor,
+)
 from service.config import Settings
 from service.db import Database, insert_ignoring_duplicates, utcnow
 from service.events.models import Event
@@ -121,10 +128,30 @@ def launch(
     elif not _move(session, campaign_id, (State.DRAFT, State.SCHEDULED), State.SENDING):
         raise CampaignError(f"campaign {campaign_id} is {campaign.state}: only a draft launches")
     else:
-        session.execute(update(Campaign).where(Campaign.id == campaign_id).values(launched_at=now))
+        _started(session, campaign, now)
         start_build(session, campaign_id)
     session.refresh(campaign)
     return campaign
+
+
+def _started(session: Session, campaign: Campaign, now: datetime) -> None:
+    session.execute(update(Campaign).where(Campaign.id == campaign.id).values(launched_at=now))
+    if campaign.kind is CampaignKind.INVITATION:
+        anchor_invitations(session, campaign.event_id, now)
+
+
+def anchor_invitations(session: Session, event_id: int, launched_at: datetime) -> None:
+    """The event's invitations leave: rules counting from them get their due time (the first
+    invitation campaign's launch is the one that counts)."""
+    rules = session.scalars(
+        select(CampaignRule).where(
+            CampaignRule.event_id == event_id,
+            CampaignRule.anchor == RuleAnchor.INVITATION,
+            CampaignRule.due_at.is_(None),
+        )
+    ).all()
+    for rule in rules:
+        rule.due_at = launched_at + timedelta(hours=rule.offset_hours)
 
 
 def start_due(session: Session, now: datetime | None = None) -> list[int]:
@@ -137,9 +164,7 @@ def start_due(session: Session, now: datetime | None = None) -> list[int]:
     started = []
     for campaign_id in due:
         if _move(session, campaign_id, (State.SCHEDULED,), State.SENDING):
-            session.execute(
-                update(Campaign).where(Campaign.id == campaign_id).values(launched_at=now)
-            )
+            _started(session, get(session, campaign_id), now)
             started.append(campaign_id)
     return started
 
