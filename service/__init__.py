@@ -15,7 +15,10 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from contacts.routes import contacts_api
     from service import errors, extensions, formatting
     from service.api.routes import api
-    from service.registrations import page_cache
+    from service.registrations import (
+        forwarding_routes,  # noqa: F401 - adds its routes to public
+        page_cache,
+    )
     from service.registrations.routes import public
 
     settings = config if isinstance(config, Settings) else load_settings(config)

@@ -32,6 +32,13 @@ class WaitlistPolicy(enum.StrEnum):
     MANUAL = "manual"  # the organiser decides
 
 
+class Forwarding(enum.StrEnum):
+    """What a personal link allows someone else who holds it (a colleague it was forwarded to)."""
+
+    BOUND = "bound"  # the link is the invitee's: they may hand their invitation to a colleague
+    OPEN = "open"  # a colleague registers as themselves, attributed to the invitation
+
+
 class SpeakerRole(enum.StrEnum):
     """The part a speaker plays in a session."""
 
@@ -77,6 +84,9 @@ class Event(Base):
         enum_column(WaitlistPolicy, "waitlist_policy"), default=WaitlistPolicy.OFFER
     )
     claim_window_hours: Mapped[int] = mapped_column(Integer, default=48)
+    forwarding: Mapped[Forwarding] = mapped_column(
+        enum_column(Forwarding, "forwarding"), default=Forwarding.BOUND, server_default="bound"
+    )
     organiser_name: Mapped[str] = mapped_column(String(300), default="")
     organiser_email: Mapped[str] = mapped_column(String(320), default="")
     organiser_phone: Mapped[str] = mapped_column(String(50), default="")

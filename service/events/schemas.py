@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from service.events.models import QuestionKind, SpeakerRole, WaitlistPolicy
+from service.events.models import Forwarding, QuestionKind, SpeakerRole, WaitlistPolicy
 
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})\s*[h:]\s*(\d{2})?\s*$")
 
@@ -108,6 +108,7 @@ class RegistrationIn(Strict):
     closes_at: datetime | None = None
     waitlist_policy: WaitlistPolicy = WaitlistPolicy.OFFER
     claim_window_hours: int = Field(default=48, ge=1, le=24 * 30)
+    forwarding: Forwarding = Forwarding.BOUND
 
 
 class EventIn(Strict):

@@ -41,6 +41,7 @@ def build_event(spec: EventIn, tz: ZoneInfo) -> Event:
         registration_closes_at=_localise(spec.registration.closes_at, tz),
         waitlist_policy=spec.registration.waitlist_policy,
         claim_window_hours=spec.registration.claim_window_hours,
+        forwarding=spec.registration.forwarding,
         organiser_name=spec.organiser.name,
         organiser_email=str(spec.organiser.email or ""),
         organiser_phone=spec.organiser.phone,

@@ -55,6 +55,10 @@ class Invitation(Base):
         ForeignKey("contact.id", ondelete="CASCADE"), index=True
     )
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The invitation whose link brought this one (a forwarded invitation), for attribution.
+    forwarded_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

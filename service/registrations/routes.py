@@ -42,18 +42,20 @@ def _token_page_headers(response: Response) -> Response:
     return response
 
 
-def _lang() -> dict[str, Any]:
+def lang_args() -> dict[str, Any]:
+    """The `lang` query argument to keep in the links of the page, when one was asked for."""
     lang = request.args.get("lang")
     return {"lang": lang} if lang in ("fr", "en") else {}
 
 
-def _link_refused(problem: LinkProblem) -> tuple[str, int]:
+def link_refused(problem: LinkProblem) -> tuple[str, int]:
+    """The same page for forged and unknown links (404), another for expired ones (410)."""
     if problem is LinkProblem.EXPIRED:
         return render_template("public/link_expired.html"), 410
     return render_template("public/link_invalid.html"), 404
 
 
-def _page(
+def invitation_page(
     invitation: Invitation,
     registration: Registration | None,
     token: str,
@@ -61,6 +63,7 @@ def _page(
     form: dict[str, str] | None = None,
     notice: str | None = None,
 ) -> str:
+    """The page of a personal link: the event, the person's state and what they can do."""
     event: Event = invitation.event
     session = object_session(invitation)
     now = utcnow()
@@ -85,7 +88,7 @@ def _page(
         errors=errors or {},
         form=form or {},
         notice=notice,
-        lang_args=_lang(),
+        lang_args=lang_args(),
     )
 
 
@@ -95,8 +98,8 @@ def show(token: str) -> tuple[str, int] | str:
     with get_db().transaction(write=False) as session:
         invitation = find_invitation(session, get_settings(), token, for_page=True)
         if isinstance(invitation, LinkProblem):
-            return _link_refused(invitation)
-        return _page(invitation, invitation.registration, token)
+            return link_refused(invitation)
+        return invitation_page(invitation, invitation.registration, token)
 
 
 @public.get("/r/<token>/event.ics")
@@ -105,7 +108,7 @@ def calendar(token: str) -> tuple[str, int] | Response:
     with get_db().transaction(write=False) as session:
         invitation = find_invitation(session, get_settings(), token)
         if isinstance(invitation, LinkProblem):
-            return _link_refused(invitation)
+            return link_refused(invitation)
         body = event_calendar(invitation.event, get_settings())
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -118,12 +121,12 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
     with get_db().transaction() as session:
         invitation = find_invitation(session, settings, token)
         if isinstance(invitation, LinkProblem):
-            return _link_refused(invitation)
+            return link_refused(invitation)
         try:
             action(session, invitation, None)
         except InvalidAnswers as exc:
             session.rollback()
-            return _page(
+            return invitation_page(
                 invitation,
                 invitation.registration,
                 token,
@@ -132,13 +135,15 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
             ), 422
         except RegistrationClosed:
             session.rollback()
-            return _page(invitation, invitation.registration, token, notice="closed"), 409
+            return invitation_page(invitation, invitation.registration, token, notice="closed"), 409
         except OfferExpired:
             session.rollback()
-            return _page(invitation, invitation.registration, token, notice="offer_expired"), 409
+            return invitation_page(
+                invitation, invitation.registration, token, notice="offer_expired"
+            ), 409
         except NotAllowed:
             session.rollback()
-    return redirect(url_for("public.show", token=token, **_lang()), code=303)
+    return redirect(url_for("public.show", token=token, **lang_args()), code=303)
 
 
 def _register(session: Session, invitation: Invitation, now: datetime | None) -> Registration:

@@ -412,7 +412,8 @@ def test_fresh_invitation_shows_the_event_the_programme_and_a_prefilled_form(db,
     assert page.find("input", id="first_name")[0]["value"] == "Claire"
     assert page.find("input", id="last_name")[0]["value"] == "Martin"
     assert page.find("input", id="organisation")[0]["value"] == ""
-    assert page.actions() == ["register", "decline"]
+    # The last form hands the invitation to a colleague (the link is bound to its person).
+    assert page.actions() == ["register", "decline", "transfer"]
     assert "S'inscrire" in text
     assert "Je ne pourrai pas venir" in text
     # Nothing about a state the person is not in.
@@ -462,7 +463,7 @@ def test_confirmed_page_offers_to_manage_and_a_calendar_file_with_utc_start_and_
 
 def test_each_state_shows_its_message_and_only_its_buttons(db, factory, client, states):
     expected = {
-        "fresh": ("Invitation adressée à", ["register", "decline"]),
+        "fresh": ("Invitation adressée à", ["register", "decline", "transfer"]),
         "confirmed": ("votre inscription est confirmée", ["cancel"]),
         "attended": ("Merci de votre participation.", []),
         "waitlisted_1": ("vous êtes inscrit·e sur la liste d'attente, en position 1.", ["cancel"]),
