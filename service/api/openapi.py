@@ -7,9 +7,13 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from service.api.schemas import CampaignIn, CapacityIn, InvitationIn, TestSendIn
+from service.campaigns.models import CampaignState
 from service.events.schemas import EventIn
+from service.mail.models import MessageStatus
 
-ERROR = {"$ref": "#/components/schemas/Error"}
+REF = "#/components/schemas/"
+ERROR = {"$ref": REF + "Error"}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -28,11 +32,9 @@ EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type
 
 @lru_cache(maxsize=1)
 def _schemas() -> dict[str, Any]:
-    from service.api.routes import CapacityIn, InvitationIn
-
+    models = (EventIn, CapacityIn, InvitationIn, CampaignIn, TestSendIn)
     _, top = models_json_schema(
-        [(EventIn, "validation"), (CapacityIn, "validation"), (InvitationIn, "validation")],
-        ref_template="#/components/schemas/{model}",
+        [(model, "validation") for model in models], ref_template=REF + "{model}"
     )
     schemas: dict[str, Any] = top["$defs"]
     schemas["Error"] = {
@@ -54,13 +56,101 @@ def _schemas() -> dict[str, Any]:
         "required": ["id", "link"],
         "properties": {"id": {"type": "string"}, "link": {"type": "string", "format": "uri"}},
     }
+    schemas["Campaign"] = _campaign_schema()
     return schemas
+
+
+def _campaign_schema() -> dict[str, Any]:
+    text, moment = {"type": "string"}, {"type": ["string", "null"], "format": "date-time"}
+    number = {"type": ["integer", "null"]}
+    return {
+        "type": "object",
+        "required": ["id", "event", "kind", "state", "lists", "template"],
+        "properties": {
+            "id": {"type": "integer"},
+            "event": {"type": "integer"},
+            "kind": {"$ref": REF + "CampaignKind"},
+            "state": {
+                "enum": [state.value for state in CampaignState],
+                "description": "draft → scheduled → sending ⇄ paused → done; or cancelled",
+            },
+            "lists": {"type": "array", "items": text},
+            **dict.fromkeys(("segment", "template", "subject", "sender_name"), text),
+            "send_at": moment,
+            "rate": number,
+            "audience_count": {**number, "description": "People written to, once built"},
+            **dict.fromkeys(("created_at", "launched_at", "finished_at"), moment),
+            "progress": {
+                "type": "object",
+                "description": "Its emails by status (GET /campaigns/{campaign_id} only)",
+                "properties": {status.value: {"type": "integer"} for status in MessageStatus},
+            },
+        },
+    }
+
+
+CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+MOVES = {
+    "launch": "Start sending now, or schedule it for its send_at; a worker writes its emails",
+    "pause": "Stop new sends; emails already handed to the provider still arrive",
+    "resume": "Go on sending a paused campaign, without sending anyone twice",
+    "cancel": "Stop for good; emails not yet sent never leave",
+}
+
+
+def _campaign_paths() -> dict[str, Any]:
+    campaign = {"$ref": REF + "Campaign"}
+    paths: dict[str, Any] = {
+        "/campaigns": {
+            "get": {
+                "summary": "List campaigns",
+                "parameters": [
+                    {"name": "event", "in": "query", "required": False,
+                     "schema": {"type": "integer"}, "description": "Only this event's"},
+                ],
+                "responses": _responses(200, {"type": "array", "items": campaign}, 422),
+            },
+            "post": {
+                "summary": "Create a draft campaign (as `convier campaign create`)",
+                "requestBody": {"required": True, **_json({"$ref": REF + "CampaignIn"})},
+                "responses": _responses(201, campaign, 400, 422),
+            },
+        },
+        "/campaigns/{campaign_id}": {
+            "get": {
+                "summary": "A campaign with its progress",
+                "parameters": [CAMPAIGN_ID],
+                "responses": _responses(200, campaign, 404),
+            }
+        },
+        "/campaigns/{campaign_id}/test-send": {
+            "post": {
+                "summary": "Send its email once to an address, now, outside its counts",
+                "description": "502 when the mail provider does not accept it.",
+                "parameters": [CAMPAIGN_ID],
+                "requestBody": {"required": True, **_json({"$ref": REF + "TestSendIn"})},
+                "responses": _responses(
+                    200, {"type": "object", "properties": {"sent_to": {"type": "string"}}},
+                    400, 404, 422, 502,
+                ),
+            }
+        },
+    }  # fmt: skip
+    for move, summary in MOVES.items():
+        paths[f"/campaigns/{{campaign_id}}/{move}"] = {
+            "post": {
+                "summary": summary,
+                "description": "409 when the campaign's state does not allow it.",
+                "parameters": [CAMPAIGN_ID],
+                "responses": _responses(200, campaign, 404, 409),
+            }
+        }
+    return paths
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
     """The document served at /api/v1/openapi.json."""
-    ref = "#/components/schemas/"
-    event = {"$ref": ref + "Event"}
+    event = {"$ref": REF + "Event"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Convier API", "version": "1"},
@@ -78,7 +168,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 },
                 "post": {
                     "summary": "Create an event",
-                    "requestBody": {"required": True, **_json({"$ref": ref + "EventIn"})},
+                    "requestBody": {"required": True, **_json({"$ref": REF + "EventIn"})},
                     "responses": _responses(201, event, 400, 409, 422),
                 },
             },
@@ -93,7 +183,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "put": {
                     "summary": "Change the capacity",
                     "parameters": [EVENT_ID],
-                    "requestBody": {"required": True, **_json({"$ref": ref + "CapacityIn"})},
+                    "requestBody": {"required": True, **_json({"$ref": REF + "CapacityIn"})},
                     "responses": _responses(200, event, 400, 404, 422),
                 }
             },
@@ -108,8 +198,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "post": {
                     "summary": "Invite one address and get its personal link",
                     "parameters": [EVENT_ID],
-                    "requestBody": {"required": True, **_json({"$ref": ref + "InvitationIn"})},
-                    "responses": _responses(201, {"$ref": ref + "Invitation"}, 400, 404, 422),
+                    "requestBody": {"required": True, **_json({"$ref": REF + "InvitationIn"})},
+                    "responses": _responses(201, {"$ref": REF + "Invitation"}, 400, 404, 422),
                 }
             },
             "/imports": {
@@ -166,5 +256,6 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     ),
                 }
             },
+            **_campaign_paths(),
         },
     }

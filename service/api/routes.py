@@ -1,80 +1,26 @@
-"""The JSON API: thin handlers that parse, call one service, and map domain errors to HTTP."""
+"""The JSON API of events, invitations and registrations (campaigns: `campaigns.py`): thin
+handlers that parse, call one service, and map domain errors to HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Blueprint, jsonify, request
-from pydantic import BaseModel, Field, ValidationError
+from flask import jsonify
 from sqlalchemy.orm import Session
 
 from contacts.services import InvalidEmail
+from service.api import campaigns  # noqa: F401 - registers the /campaigns routes on `api`
+from service.api.http import INVALID, JSON, api, authenticated, parse_body, problem
 from service.api.openapi import openapi_document
+from service.api.schemas import CapacityIn, InvitationIn
 from service.api.serialise import event_json
-from service.api.services import check_token
 from service.events.models import Event
-from service.events.schemas import EventIn, describe_errors
+from service.events.schemas import EventIn
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
 from service.extensions import get_db, get_settings
 from service.registrations import services
 from service.registrations.invitations import SuppressedAddress, invitation_link, invite
 from service.registrations.queries import registration_rows
-
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-
-F = TypeVar("F", bound=Callable[..., Any])
-JSON = tuple[dict[str, Any], int] | dict[str, Any]
-
-
-class CapacityIn(BaseModel):
-    """Body of PUT /events/{id}/capacity."""
-
-    capacity: int = Field(ge=0, le=1_000_000)
-
-
-class InvitationIn(BaseModel):
-    """Body of POST /events/{id}/invitations."""
-
-    email: str = Field(min_length=3, max_length=320)
-    name: str = Field("", max_length=400)
-    language: str = Field("fr", pattern="^(fr|en)$")
-
-
-def problem(
-    status: int, code: str, message: str, errors: list[str] | None = None
-) -> tuple[dict[str, Any], int]:
-    body: dict[str, Any] = {"error": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body, status
-
-
-def _body(model: type[BaseModel]) -> BaseModel | tuple[dict[str, Any], int]:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return problem(400, "bad_json", "the body must be a JSON object")
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        return problem(422, "invalid", "the body has invalid fields", describe_errors(exc))
-
-
-def authenticated(view: F) -> F:
-    """Require `Authorization: Bearer <token>` made by `convier token create`."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret:
-            return problem(401, "unauthorised", "send Authorization: Bearer <token>")
-        with get_db().transaction(write=False) as session:
-            if check_token(session, secret.strip()) is None:
-                return problem(401, "unauthorised", "unknown or revoked token")
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _event_or_404(session: Session, event_id: int) -> Event | tuple[dict[str, Any], int]:
@@ -102,9 +48,7 @@ def events_index() -> Any:
 @authenticated
 def events_create() -> JSON:
     """Create an event from the same description as `convier event create`."""
-    spec = _body(EventIn)
-    if not isinstance(spec, EventIn):
-        return spec  # type: ignore[return-value]
+    spec = parse_body(EventIn)
     try:
         with get_db().transaction() as session:
             event = create_event(session, spec, get_settings().tz)
@@ -129,9 +73,7 @@ def events_show(event_id: int) -> JSON:
 @authenticated
 def events_capacity(event_id: int) -> JSON:
     """Change the capacity; new seats go to the waitlist first."""
-    body = _body(CapacityIn)
-    if not isinstance(body, CapacityIn):
-        return body  # type: ignore[return-value]
+    body = parse_body(CapacityIn)
     with get_db().transaction() as session:
         event = _event_or_404(session, event_id)
         if not isinstance(event, Event):
@@ -156,9 +98,7 @@ def events_promote(event_id: int) -> JSON:
 @authenticated
 def invitations_create(event_id: int) -> JSON:
     """Invite one address; the same address twice gives the same invitation."""
-    body = _body(InvitationIn)
-    if not isinstance(body, InvitationIn):
-        return body  # type: ignore[return-value]
+    body = parse_body(InvitationIn)
     with get_db().transaction() as session:
         event = _event_or_404(session, event_id)
         if not isinstance(event, Event):
@@ -169,7 +109,7 @@ def invitations_create(event_id: int) -> JSON:
             )
         except (InvalidEmail, SuppressedAddress) as exc:
             session.rollback()
-            return problem(422, "invalid", "the body has invalid fields", [f"email: {exc}"])
+            return problem(422, "invalid", INVALID, [f"email: {exc}"])
         return {
             "id": invitation.public_id,
             "link": invitation_link(get_settings(), invitation),
@@ -185,9 +125,3 @@ def registrations_index(event_id: int) -> Any:
         if not isinstance(event, Event):
             return event
         return jsonify(registration_rows(session, event_id))
-
-
-@api.after_request
-def _headers(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -15,11 +15,9 @@ from sqlalchemy.orm import Session
 from service.campaigns import services
 from service.campaigns.audience import audience_query
 from service.campaigns.models import Campaign, CampaignKind, CampaignState
+from service.campaigns.testsend import NotSent, send_test_email
 from service.cli_context import Context, pass_ctx
-from service.mail.backends import get_backend
-from service.mail.compose import campaign_overrides, content_for, recipient_for
 from service.mail.dispatch import build_after_commit
-from service.mail.envelope import Batch, Result, UnsafeHeader
 from service.mail.models import MessageStatus
 
 T = TypeVar("T")
@@ -158,26 +156,8 @@ _state_command("cancel", services.cancel, "Stop for good; emails not yet sent ne
 @pass_ctx
 def test_send_command(ctx: Context, campaign_id: int, email: str) -> None:
     """Send the campaign's email once to an address, now, outside the campaign's counts."""
-    from service.events.models import Event
-    from service.mail.cli import preview_row
-
-    with ctx.db.transaction(write=False) as session:
-        campaign = _run(lambda: services.get(session, campaign_id))
-        event = session.get(Event, campaign.event_id)
-        assert event is not None
-        try:
-            row = preview_row(session, event, campaign.template, email, None)
-            content = content_for(ctx.settings, event, campaign.template, row.language,
-                                  dict(campaign.extra))  # fmt: skip
-            content = campaign_overrides(session, campaign_id, content)
-            recipient = recipient_for(ctx.settings, event, row)
-        except UnsafeHeader as exc:
-            raise click.ClickException(f"--to: {exc}") from exc
-    backend = get_backend(ctx.settings)
     try:
-        [outcome] = backend.send(Batch(content, (recipient,)))
-    finally:
-        backend.close()
-    if outcome.result is not Result.SENT:
-        raise click.ClickException(f"not sent ({outcome.result}): {outcome.error}")
+        _run(lambda: send_test_email(ctx.db, ctx.settings, campaign_id, email))
+    except NotSent as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"sent to {email}")

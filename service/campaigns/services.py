@@ -38,7 +38,16 @@ OPEN_ROWS = (MessageStatus.QUEUED, MessageStatus.SENDING)
 
 
 class CampaignError(ValueError):
-    """A campaign cannot be created or moved as asked; the message names the parameter."""
+    """A campaign cannot be created as asked; the message names the parameter."""
+
+
+class CampaignNotFound(CampaignError):
+    """No campaign has this id."""
+
+
+class CampaignStateError(CampaignError):
+    """The campaign's state does not allow this move (launching a sent one, resuming a
+    cancelled one…)."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,19 @@ def create(session: Session, spec: CampaignSpec) -> Campaign:
     return campaign
 
 
+def campaigns_of(session: Session, event_id: int | None) -> list[Campaign]:
+    """The campaigns of an event (of every event when None), oldest first."""
+    query = select(Campaign).order_by(Campaign.id)
+    if event_id is not None:
+        query = query.where(Campaign.event_id == event_id)
+    return list(session.scalars(query))
+
+
 def get(session: Session, campaign_id: int) -> Campaign:
     """The campaign, or CampaignError naming the id."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise CampaignError(f"campaign: no campaign with id {campaign_id}")
+        raise CampaignNotFound(f"campaign: no campaign with id {campaign_id}")
     return campaign
 
 
@@ -122,11 +139,13 @@ def launch(
     now = utcnow()
     if campaign.send_at is not None and campaign.send_at > now:
         if not _move(session, campaign_id, (State.DRAFT,), State.SCHEDULED):
-            raise CampaignError(
+            raise CampaignStateError(
                 f"campaign {campaign_id} is {campaign.state}: only a draft launches"
             )
     elif not _move(session, campaign_id, (State.DRAFT, State.SCHEDULED), State.SENDING):
-        raise CampaignError(f"campaign {campaign_id} is {campaign.state}: only a draft launches")
+        raise CampaignStateError(
+            f"campaign {campaign_id} is {campaign.state}: only a draft launches"
+        )
     else:
         _started(session, campaign, now)
         start_build(session, campaign_id)
@@ -172,13 +191,13 @@ def start_due(session: Session, now: datetime | None = None) -> list[int]:
 def pause(session: Session, campaign_id: int) -> None:
     """Stop new sends; emails already handed to the provider are not called back."""
     if not _move(session, campaign_id, (State.SENDING, State.SCHEDULED), State.PAUSED):
-        raise CampaignError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+        raise CampaignStateError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
 
 
 def resume(session: Session, campaign_id: int) -> None:
     """Go on where the campaign stopped; rows already sent are never sent again."""
     if not _move(session, campaign_id, (State.PAUSED,), State.SENDING):
-        raise CampaignError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+        raise CampaignStateError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
     drain_after_commit(session)
 
 
@@ -186,7 +205,7 @@ def cancel(session: Session, campaign_id: int) -> None:
     """Stop for good: rows not yet claimed are cancelled."""
     allowed = (State.DRAFT, State.SCHEDULED, State.SENDING, State.PAUSED)
     if not _move(session, campaign_id, allowed, State.CANCELLED):
-        raise CampaignError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+        raise CampaignStateError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
     session.execute(
         update(Message)
         .where(Message.campaign_id == campaign_id, Message.status == MessageStatus.QUEUED)

@@ -1,0 +1,77 @@
+"""What every handler of the JSON API shares: its blueprint, bearer tokens, bodies and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ValidationError
+
+from service.api.services import check_token
+from service.events.schemas import describe_errors
+from service.extensions import get_db
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+JSON = tuple[dict[str, Any], int] | dict[str, Any]
+INVALID = "the body has invalid fields"
+
+
+class Problem(Exception):
+    """Stops a handler with a JSON error answer."""
+
+    def __init__(self, status: int, code: str, message: str, errors: list[str] | None = None):
+        super().__init__(message)
+        self.answer = problem(status, code, message, errors)
+
+
+def problem(
+    status: int, code: str, message: str, errors: list[str] | None = None
+) -> tuple[dict[str, Any], int]:
+    """The JSON error answer: a code, a message and, for invalid input, one line per field."""
+    body: dict[str, Any] = {"error": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body, status
+
+
+def parse_body(model: type[M]) -> M:
+    """The request's JSON body checked by `model`; Problem 400 or 422 naming each bad field."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Problem(400, "bad_json", "the body must be a JSON object")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise Problem(422, "invalid", INVALID, describe_errors(exc)) from None
+
+
+def authenticated(view: F) -> F:
+    """Require `Authorization: Bearer <token>` made by `convier token create`."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            return problem(401, "unauthorised", "send Authorization: Bearer <token>")
+        with get_db().transaction(write=False) as session:
+            if check_token(session, secret.strip()) is None:
+                return problem(401, "unauthorised", "unknown or revoked token")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@api.errorhandler(Problem)
+def _problem(error: Problem) -> tuple[dict[str, Any], int]:
+    return error.answer
+
+
+@api.after_request
+def _headers(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,42 @@
+"""One email of a campaign sent now to one address, outside the campaign and its counts: no
+outbox row is written."""
+
+from __future__ import annotations
+
+from service.campaigns import services
+from service.config import Settings
+from service.db import Database
+from service.events.models import Event
+from service.mail.backends import get_backend
+from service.mail.cli import preview_row
+from service.mail.compose import campaign_overrides, content_for, recipient_for
+from service.mail.envelope import Batch, Result, UnsafeHeader
+
+
+class NotSent(Exception):
+    """The mail backend did not accept the test email; the message gives its answer."""
+
+
+def send_test_email(db: Database, settings: Settings, campaign_id: int, email: str) -> None:
+    """Render the campaign's email as `email` would get it (their own links when they are a
+    contact, a sample person's otherwise) and send it through the configured backend."""
+    with db.transaction(write=False) as session:
+        campaign = services.get(session, campaign_id)
+        event = session.get(Event, campaign.event_id)
+        assert event is not None
+        try:
+            row = preview_row(session, event, campaign.template, email, None)
+            content = content_for(settings, event, campaign.template, row.language,
+                                  dict(campaign.extra))  # fmt: skip
+            content = campaign_overrides(session, campaign_id, content)
+            recipient = recipient_for(settings, event, row)
+        except UnsafeHeader as exc:
+            raise services.CampaignError(f"--to: {exc}") from exc
+    # Sent outside the transaction: no database connection waits on the mail provider.
+    backend = get_backend(settings)
+    try:
+        [outcome] = backend.send(Batch(content, (recipient,)))
+    finally:
+        backend.close()
+    if outcome.result is not Result.SENT:
+        raise NotSent(f"not sent ({outcome.result}): {outcome.error}")
