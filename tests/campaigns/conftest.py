@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from collections import Counter
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 
 from contacts.models import Contact, MailingList, Membership, SuppressionReason
 from contacts.suppression import suppress
 from service.campaigns import services
-from service.campaigns.models import CampaignKind
+from service.campaigns.models import CampaignKind, CampaignState
 from service.db import Database
+from tests.conftest import VAR_DIR
 
 # Contact numbers on each list: 5-9 are on two lists, 0 and 19 on two, 3 on two, 10-14 on two.
 LISTS = {
@@ -21,6 +26,7 @@ LISTS = {
 }
 PEOPLE = 20
 UNSUBSCRIBED = 7
+OUTBOX = VAR_DIR / "outbox"  # where the `file` backend (ours, or a worker's) writes
 
 
 @dataclass(frozen=True)
@@ -61,3 +67,24 @@ def new_campaign(db: Database, event_id: int, kind: CampaignKind, **fields) -> i
     with db.transaction() as session:
         spec = services.CampaignSpec(event_id=event_id, kind=kind, **fields)
         return services.create(session, spec).id
+
+
+@pytest.fixture(autouse=True)
+def _empty_outbox() -> None:
+    """Each test counts only the emails it made."""
+    shutil.rmtree(OUTBOX, ignore_errors=True)
+
+
+def recipients() -> Counter[str]:
+    """How many emails each address got, from the .eml files of the outbox folder."""
+    parser = BytesParser(policy=policy.default)
+    return Counter(
+        parser.parsebytes(path.read_bytes())["To"].addresses[0].addr_spec
+        for path in OUTBOX.glob("*.eml")
+    )
+
+
+def campaign_state(db: Database, campaign_id: int) -> CampaignState:
+    """The campaign's state as stored now."""
+    with db.transaction(write=False) as session:
+        return services.get(session, campaign_id).state

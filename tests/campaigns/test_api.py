@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
@@ -17,11 +16,9 @@ from service.api.services import create_token
 from service.campaigns import services
 from service.campaigns.models import Campaign, CampaignKind, CampaignState
 from service.mail.models import Message
-from tests.campaigns.conftest import LISTS, UNSUBSCRIBED, email, new_campaign
-from tests.conftest import VAR_DIR
+from tests.campaigns.conftest import LISTS, OUTBOX, UNSUBSCRIBED, email, new_campaign
 from tests.standins.smtp import SmtpSink
 
-OUTBOX = VAR_DIR / "outbox"  # where the `file` backend writes
 MOVES = ("launch", "pause", "resume", "cancel")
 
 
@@ -29,11 +26,6 @@ MOVES = ("launch", "pause", "resume", "cancel")
 def auth(db) -> dict[str, str]:
     with db.transaction() as session:
         return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox() -> None:
-    shutil.rmtree(OUTBOX, ignore_errors=True)
 
 
 def campaign_row(db, campaign_id: int) -> Campaign:

@@ -5,13 +5,9 @@ once."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from collections import Counter
 from datetime import timedelta
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 from sqlalchemy import update
@@ -20,31 +16,22 @@ from service.campaigns import services
 from service.campaigns.models import Campaign, CampaignKind, CampaignState
 from service.db import utcnow
 from service.mail.dispatch import build_after_commit
-from tests.campaigns.conftest import PEOPLE, UNSUBSCRIBED, email, new_campaign
-from tests.conftest import VAR_DIR
+from tests.campaigns.conftest import (
+    PEOPLE,
+    UNSUBSCRIBED,
+    campaign_state,
+    email,
+    new_campaign,
+    recipients,
+)
 from tests.servers import ROOT, celery_worker, wait_for
 
 pytestmark = pytest.mark.slow
-OUTBOX = VAR_DIR / "outbox"  # where the worker's `file` backend writes
 
 
-def recipients() -> Counter[str]:
-    """How many emails each address got, from the .eml files."""
-    parser = BytesParser(policy=policy.default)
-    return Counter(
-        parser.parsebytes(path.read_bytes())["To"].addresses[0].addr_spec
-        for path in OUTBOX.glob("*.eml")
-    )
-
-
-def state(db, campaign_id: int) -> CampaignState:  # type: ignore[no-untyped-def]
-    with db.transaction(write=False) as session:
-        return services.get(session, campaign_id).state
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox() -> None:
-    shutil.rmtree(OUTBOX, ignore_errors=True)
+def done(db, campaign_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the campaign has ended."""
+    return campaign_state(db, campaign_id) is CampaignState.DONE
 
 
 def test_each_person_of_overlapping_lists_gets_one_invitation(db, factory, network):
@@ -53,7 +40,9 @@ def test_each_person_of_overlapping_lists_gets_one_invitation(db, factory, netwo
     with celery_worker({"TICK_SECONDS": "0.5"}, concurrency=2, beat=True):
         with db.transaction() as session:
             services.launch(session, campaign_id, build_after_commit)
-        wait_for(lambda: state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end")
+        wait_for(
+            lambda: campaign_state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end"
+        )
     got = recipients()
     assert set(got) == {email(i) for i in range(PEOPLE)} - {email(UNSUBSCRIBED)}
     assert set(got.values()) == {1}
@@ -78,7 +67,9 @@ def test_two_beats_start_a_scheduled_campaign_once(db, factory, network, tmp_pat
     )  # fmt: skip
     try:
         with celery_worker({"TICK_SECONDS": "0.5"}, concurrency=2, beat=True):
-            wait_for(lambda: state(db, campaign_id) is CampaignState.DONE, 90, "the campaign")
+            wait_for(
+                lambda: campaign_state(db, campaign_id) is CampaignState.DONE, 90, "the campaign"
+            )
     finally:
         second_beat.terminate()
         second_beat.wait(timeout=30)
@@ -96,7 +87,9 @@ def test_a_campaign_whose_queues_were_lost_is_completed_by_the_tick(db, factory,
     # persistence loses its queues. The tick finds the silent build and starts it again.
     env = {"TICK_SECONDS": "0.5", "MAIL_SENDING_TIMEOUT": "1"}
     with celery_worker(env, concurrency=2, beat=True) as log:
-        wait_for(lambda: state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end")
+        wait_for(
+            lambda: campaign_state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end"
+        )
     assert log.count("its build went silent; building it again") >= 1
     got = recipients()
     assert len(got) == PEOPLE - 1

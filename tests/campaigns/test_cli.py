@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from email import policy
 from email.parser import BytesParser
 
@@ -14,26 +13,13 @@ from service.campaigns import services
 from service.campaigns.models import Campaign, CampaignKind, CampaignState
 from service.cli import main
 from service.mail.models import Message
-from tests.campaigns.conftest import email, new_campaign
-from tests.conftest import VAR_DIR
-
-OUTBOX = VAR_DIR / "outbox"  # where the `file` backend writes
+from tests.campaigns.conftest import OUTBOX, campaign_state, email, new_campaign
 
 
 def run(*args: str, code: int = 0, answer: str | None = None) -> str:
     result = CliRunner().invoke(main, ["campaign", *args], input=answer, catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result.output
-
-
-def state(db, campaign_id: int) -> CampaignState:
-    with db.transaction(write=False) as session:
-        return services.get(session, campaign_id).state
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox() -> None:
-    shutil.rmtree(OUTBOX, ignore_errors=True)
 
 
 def test_create_prints_the_id_of_a_draft(db, factory, network):
@@ -70,7 +56,7 @@ def test_launch_shows_the_audience_and_asks_first(db, factory, network):
     refused = run("launch", str(campaign_id), answer="n\n", code=1)
     assert f"Send campaign {campaign_id} to 20 people? [y/N]" in refused
     assert "Aborted" in refused
-    assert state(db, campaign_id) is CampaignState.DRAFT
+    assert campaign_state(db, campaign_id) is CampaignState.DRAFT
     launched = run("launch", str(campaign_id), "--yes")
     assert launched == f"campaign {campaign_id}: sending, 20 people\n"
     assert "only a draft launches" in run("launch", str(campaign_id), "--yes", code=1)
@@ -90,7 +76,7 @@ def test_pause_resume_and_cancel_print_the_state(db, factory, network):
     run("launch", str(campaign_id), "--yes")
     for command, shown in [("pause", "paused"), ("resume", "sending"), ("cancel", "cancelled")]:
         assert run(command, str(campaign_id)) == f"campaign {campaign_id}: {shown}\n"
-    assert state(db, campaign_id) is CampaignState.CANCELLED
+    assert campaign_state(db, campaign_id) is CampaignState.CANCELLED
     assert "is cancelled" in run("pause", str(campaign_id), code=1)
 
 
