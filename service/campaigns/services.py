@@ -12,26 +12,21 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from contacts.models import Membership
-from contacts.suppression import suppressed_among
 from service.campaigns.audience import list_ids, next_page
 from service.campaigns.models import (
     Campaign,
     CampaignKind,
     CampaignRule,
     CampaignState,
-    InvitationList,
     RuleAnchor,
 )
+from service.campaigns.pages import write_page
 from service.config import Settings
-from service.db import Database, insert_ignoring_duplicates, utcnow
+from service.db import Database, utcnow
 from service.events.models import Event
-from service.mail import outbox
 from service.mail.dispatch import drain_after_commit
 from service.mail.models import Message, MessageStatus
 from service.mail.render import email_names
-from service.registrations.models import Invitation
-from service.security import new_public_id
 
 State = CampaignState
 OPEN_ROWS = (MessageStatus.QUEUED, MessageStatus.SENDING)
@@ -231,7 +226,7 @@ def build(db: Database, settings: Settings, campaign_id: int) -> int:
         with db.transaction() as session:
             if get(session, campaign_id).state is State.CANCELLED:
                 break
-            _write_page(session, settings, campaign, lists, page)
+            write_page(session, settings, campaign, list(lists.values()), page)
             _seen(session, campaign_id)
             drain_after_commit(session)
         total += len(page)
@@ -269,82 +264,6 @@ def restart_lost_builds(session: Session, silent_for: timedelta) -> list[int]:
         .execution_options(synchronize_session=False)
     ).all()
     return list(lost)
-
-
-def _write_page(
-    session: Session,
-    settings: Settings,
-    campaign: Campaign,
-    lists: dict[str, int],
-    page: list[tuple[int, str, str]],
-) -> None:
-    contact_ids = [contact_id for contact_id, _, _ in page]
-    invitations = _invitations(session, campaign, contact_ids)
-    if lists:
-        _attribute(session, campaign, list(lists.values()), invitations)
-    blocked = suppressed_among(session, settings, [email for _, email, _ in page])
-    outbox.queue(
-        session,
-        [
-            outbox.NewMessage(
-                key=f"campaign:{campaign.id}:contact:{contact_id}",
-                template=campaign.template,
-                event_id=campaign.event_id,
-                contact_id=contact_id,
-                language=language,
-                invitation_id=invitations.get(contact_id),
-                campaign_id=campaign.id,
-                extra=campaign.extra,
-                status=MessageStatus.SUPPRESSED if email in blocked else MessageStatus.QUEUED,
-            )
-            for contact_id, email, language in page
-        ],
-    )
-
-
-def _invitations(session: Session, campaign: Campaign, contact_ids: list[int]) -> dict[int, int]:
-    """contact id → invitation id; an invitation campaign invites whoever is not yet invited."""
-    if campaign.kind is CampaignKind.INVITATION:
-        now = utcnow()
-        new = insert_ignoring_duplicates(
-            session, Invitation, Invitation.event_id, Invitation.contact_id
-        )
-        session.execute(
-            new,
-            [
-                {"event_id": campaign.event_id, "contact_id": c, "public_id": new_public_id(),
-                 "token_version": 1, "created_at": now}
-                for c in contact_ids
-            ],
-        )  # fmt: skip
-    rows = session.execute(
-        select(Invitation.contact_id, Invitation.id).where(
-            Invitation.event_id == campaign.event_id, Invitation.contact_id.in_(contact_ids)
-        )
-    )
-    return dict(rows.all())
-
-
-def _attribute(
-    session: Session, campaign: Campaign, list_ids: list[int], invitations: dict[int, int]
-) -> None:
-    """Remember every campaign list each invited contact is on (a person on three lists counts
-    in each of them)."""
-    memberships = session.execute(
-        select(Membership.contact_id, Membership.list_id).where(
-            Membership.contact_id.in_(list(invitations)), Membership.list_id.in_(list_ids)
-        )
-    ).all()
-    if memberships:
-        session.execute(
-            insert_ignoring_duplicates(
-                session, InvitationList, InvitationList.invitation_id, InvitationList.list_id
-            ),
-            [
-                {"invitation_id": invitations[contact], "list_id": each, "campaign_id": campaign.id}
-                for contact, each in memberships
-            ],
-        )
 
 
 def finish_done(session: Session) -> list[int]:

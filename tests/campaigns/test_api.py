@@ -201,7 +201,12 @@ def test_test_send_names_a_bad_address_and_reports_a_refusal(
     with SmtpSink() as sink:
         sink.refuse(email(UNSUBSCRIBED), "550 5.1.1 mailbox unavailable")
         smtp_app = create_app(replace(settings, mail_backend="smtp", smtp_url=sink.url))
-        refused = smtp_app.test_client().post(url, json={"to": email(UNSUBSCRIBED)}, headers=auth)
+        try:
+            refused = smtp_app.test_client().post(
+                url, json={"to": email(UNSUBSCRIBED)}, headers=auth
+            )
+        finally:
+            smtp_app.extensions["convier.db"].dispose()
     assert refused.status_code == 502
     assert refused.get_json()["message"].startswith("not sent (failed): ")
     assert "mailbox unavailable" in refused.get_json()["message"]
