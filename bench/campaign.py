@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -49,7 +48,15 @@ from pathlib import Path
 
 from common import cpu_seconds, reset_postgres
 from registration_rush import postgres_cpu_seconds
-from send import _started_line, delivered, event_spec, family, peak_memory_mb, provider
+from send import (
+    _started_line,
+    delivered,
+    event_spec,
+    family,
+    peak_memory_mb,
+    provider,
+    worker_env,
+)
 from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -181,19 +188,6 @@ def _insert_suppressions(database: Database, secret_key: str, count: int) -> Non
     ]  # fmt: skip
     with database.transaction() as session:
         session.execute(insert(Suppression), rows)
-
-
-def worker_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
-    """The environment the worker and this process share (same SECRET_KEY for the hashes)."""
-    return {
-        "DATABASE_URL": args.postgres_url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "CONVIER_VAR_DIR": str(workdir),
-        "BASE_URL": "https://convier.example.org",
-        "MAIL_FROM": "Le Labo de l'ESS <invitations@example.org>",
-        "REPLY_DOMAIN": "reply.example.org",
-    }
 
 
 def start_worker(concurrency: int, env: dict[str, str]) -> subprocess.Popen[str]:

@@ -203,11 +203,9 @@ class RunResult:
     ok: bool
 
 
-def one_run(args, workdir: Path) -> RunResult:  # type: ignore[no-untyped-def]
-    """Fresh database, provider and worker; one send of every queued email; the checks."""
-    reset_postgres(args.postgres_url)
-    upgrade(args.postgres_url)
-    env = {
+def worker_env(args, workdir: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment the workers and this process share (one SECRET_KEY, one database)."""
+    return {
         "DATABASE_URL": args.postgres_url,
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": secrets.token_urlsafe(32),
@@ -216,6 +214,13 @@ def one_run(args, workdir: Path) -> RunResult:  # type: ignore[no-untyped-def]
         "MAIL_FROM": "Le Labo de l'ESS <invitations@example.org>",
         "REPLY_DOMAIN": "reply.example.org",
     }
+
+
+def one_run(args, workdir: Path) -> RunResult:  # type: ignore[no-untyped-def]
+    """Fresh database, provider and worker; one send of every queued email; the checks."""
+    reset_postgres(args.postgres_url)
+    upgrade(args.postgres_url)
+    env = worker_env(args, workdir)
     os.environ.update(env)  # the Celery app of this process sends the drain tasks
     from service.config import load_settings
     from service.mail.dispatch import drain_now
@@ -265,9 +270,7 @@ def _all_sent(database: Database, count: int) -> bool:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with database.transaction(write=False) as session:
-            sent = session.scalar(
-                select(func.count()).where(Message.status == MessageStatus.SENT)
-            )
+            sent = session.scalar(select(func.count()).where(Message.status == MessageStatus.SENT))
         if sent == count:
             return True
         time.sleep(0.1)
