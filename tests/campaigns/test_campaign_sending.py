@@ -5,18 +5,21 @@ once."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.campaigns import services
 from service.campaigns.models import Campaign, CampaignKind, CampaignState
 from service.db import utcnow
 from service.mail.dispatch import build_after_commit
 from tests.campaigns.conftest import (
+    OUTBOX,
     PEOPLE,
     UNSUBSCRIBED,
     campaign_state,
@@ -94,3 +97,33 @@ def test_a_campaign_whose_queues_were_lost_is_completed_by_the_tick(db, factory,
     got = recipients()
     assert len(got) == PEOPLE - 1
     assert set(got.values()) == {1}
+
+
+def test_the_follow_up_reaches_only_those_who_did_not_answer(db, factory, network):
+    from service.registrations import services as registrations
+    from service.registrations.models import Invitation
+    from tests.service.helpers import act
+
+    event_id = factory.event(capacity=1)
+    invitation = new_campaign(db, event_id, CampaignKind.INVITATION)
+    with celery_worker({"TICK_SECONDS": "0.5"}, concurrency=2, beat=True):
+        with db.transaction() as session:
+            services.launch(session, invitation, build_after_commit)
+        wait_for(lambda: done(db, invitation), 90, "the invitations to leave")
+        with db.transaction(write=False) as session:
+            invited = dict(session.execute(select(Invitation.contact_id, Invitation.id)).all())
+        answered = [invited[network.contact_ids[i]] for i in (1, 2, 4)]
+        act(db, answered[0], registrations.register, {})  # the seat
+        act(db, answered[1], registrations.register, {})  # the waitlist
+        act(db, answered[2], registrations.decline)
+        shutil.rmtree(OUTBOX, ignore_errors=True)
+        follow_up = new_campaign(db, event_id, CampaignKind.FOLLOW_UP)
+        with db.transaction() as session:
+            services.launch(session, follow_up, build_after_commit)
+        wait_for(lambda: done(db, follow_up), 90, "the follow-up to leave")
+    silent = {email(i) for i in range(PEOPLE)} - {email(i) for i in (1, 2, 4, UNSUBSCRIBED)}
+    got = recipients()
+    # The two who registered also got their confirmation or waitlist notice meanwhile.
+    follow_ups = Counter(got) - Counter({email(1): 1, email(2): 1})
+    assert set(+follow_ups) == silent
+    assert set(follow_ups.values()) == {1}
