@@ -16,7 +16,7 @@ from service.db import utcnow
 from service.mail.dispatch import send_after_commit
 from service.mail.outbox import NewMessage, queue
 from service.registrations import services
-from service.registrations.errors import NotAllowed
+from service.registrations.errors import InvalidAnswers, NotAllowed
 from service.registrations.invitations import invite
 from service.registrations.models import Invitation, Registration
 
@@ -73,10 +73,15 @@ def register_colleague(
     email: str,
     name: str,
     answers: Mapping[str, Any],
-) -> tuple[Invitation, Registration]:
+) -> tuple[Invitation, Registration | None]:
     """Open link: a colleague registers as themselves (seat or waitlist, as for anyone); the
-    invitee's own invitation is left as it is."""
+    invitee's own invitation is left as it is. When the event's questions need answers, the
+    colleague gets their invitation only, and answers on its page (no registration yet)."""
     colleague = _colleague(session, settings, invitation, email, name)
     session.flush()
-    registration = services.register(session, colleague, answers, utcnow())
+    try:
+        registration = services.register(session, colleague, answers, utcnow())
+    except InvalidAnswers:
+        # Raised before any seat is counted: the invitation stands, the page asks the questions.
+        return colleague, None
     return colleague, registration

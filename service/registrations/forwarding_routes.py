@@ -10,7 +10,7 @@ from contacts.services import InvalidEmail
 from service.events.models import Forwarding
 from service.extensions import get_db, get_settings
 from service.registrations import forwarding
-from service.registrations.errors import InvalidAnswers, NotAllowed, RegistrationClosed
+from service.registrations.errors import NotAllowed, RegistrationClosed
 from service.registrations.invitations import SuppressedAddress, find_invitation, invitation_token
 from service.registrations.routes import invitation_page, lang_args, link_refused, public
 from service.security import LinkProblem
@@ -72,7 +72,7 @@ def colleague(token: str) -> BaseResponse | tuple[str, int]:
             errors = {"colleague_email": REFUSALS[type(error)]}
             return invitation_page(invitation, invitation.registration, token, errors=errors,
                                    form=request.form.to_dict()), 422  # fmt: skip
-        except (InvalidAnswers, RegistrationClosed):
+        except RegistrationClosed:
             session.rollback()
             return invitation_page(invitation, invitation.registration, token, notice="closed"), 409
         their_token = invitation_token(settings, theirs)

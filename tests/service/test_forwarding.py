@@ -107,3 +107,17 @@ def test_a_bound_link_cannot_register_a_colleague_and_a_seat_holder_cannot_hand_
         post(client, person.token, "transfer", colleague_email="a@example.org").status_code == 409
     )
     assert invitation_of(db, "a@example.org") is None
+
+
+def test_an_open_link_with_required_questions_gives_the_colleague_their_page(db, factory, client):
+    lunch = {"key": "lunch", "label": "Déjeuner", "kind": "choice", "choices": ["oui", "non"],
+             "required": True}  # fmt: skip
+    event_id = factory.event(registration={"forwarding": "open"}, questions=[lunch])
+    person = factory.invitees(event_id, 1)[0]
+    answer = post(client, person.token, "colleague", colleague_email="lea@example.org")
+    assert answer.status_code == 303
+    landing = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert 'name="q_lunch"' in landing  # they answer the question there, then register
+    assert invitation_of(db, "lea@example.org") is not None
+    with db.transaction(write=False) as session:
+        assert session.scalars(select(Registration.id)).all() == []
