@@ -20,6 +20,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         page_cache,
     )
     from service.registrations.routes import public
+    from service.tracking.routes import tracking
 
     settings = config if isinstance(config, Settings) else load_settings(config)
     app = Flask(__name__)
@@ -43,6 +44,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=extensions.select_locale)
     app.register_blueprint(public)
+    app.register_blueprint(tracking)
     app.register_blueprint(api)
     app.register_blueprint(contacts_api)
     extensions.csrf.exempt(api)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-TOKEN_IN_PATH = re.compile(r"(/r/)[^/?\s]+")
+TOKEN_IN_PATH = re.compile(r"(/[ru]/)[^/?\s]+")
 
 
 def redact_tokens(text: str) -> str:

@@ -24,6 +24,7 @@ from service.mail.models import Message
 from service.mail.render import CAMPAIGN_EMAILS, format_date, render_email
 from service.registrations.models import Invitation
 from service.security import Purpose, make_token
+from service.tracking.unsubscribe import unsubscribe_token
 
 # What an email says about one registration goes into its tags, not into the shared content.
 PERSONAL_EXTRA = frozenset({"waitlist_position", "offer_expires_at"})
@@ -93,8 +94,7 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
     """The recipient's substitutions and headers (links carry signed tokens, no personal data)."""
     values = person_values(row.email, row.first_name, row.last_name)
     values["reply"] = row.public_id or ""
-    unsubscribe = make_token(settings.signing_keys, Purpose.UNSUBSCRIBE, str(row.contact_id))
-    values["unsubscribe"] = f"{settings.base_url}/u/{unsubscribe}"
+    values["unsubscribe"] = f"{settings.base_url}/u/{unsubscribe_token(settings, row.contact_id)}"
     if row.public_id:
         token = make_token(
             settings.signing_keys, Purpose.INVITATION, row.public_id, row.token_version

@@ -35,7 +35,7 @@ Action = Callable[[Session, Invitation, datetime | None], Registration]
 def _token_page_headers(response: Response) -> Response:
     # The token in the URL is the person's credential: never leak it, never cache the page.
     # App-wide, so that answers given before routing (405 on an action URL) get them too.
-    if request.path.startswith("/r/"):
+    if request.path.startswith(("/r/", "/u/")):
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex"

@@ -1,0 +1,45 @@
+"""The unsubscribe link of every campaign email: GET shows the page, POST unsubscribes. The POST
+is also RFC 8058's one-click unsubscribe, which mail providers send with no cookie and no CSRF
+token: the signed token in the URL is the only credential, as for the personal link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from service.extensions import csrf, get_db, get_settings
+from service.security import LinkProblem
+from service.tracking.unsubscribe import contact_of, is_unsubscribed, masked, unsubscribe
+
+tracking = Blueprint("tracking", __name__)
+
+
+def _refused(problem: LinkProblem) -> tuple[str, int]:
+    if problem is LinkProblem.EXPIRED:
+        return render_template("public/link_expired.html"), 410
+    return render_template("public/link_invalid.html"), 404
+
+
+@tracking.get("/u/<token>")
+def show(token: str) -> tuple[str, int] | str:
+    """Whose address this is (masked) and the button; changes nothing."""
+    with get_db().transaction(write=False) as session:
+        contact = contact_of(session, get_settings(), token)
+        if isinstance(contact, LinkProblem):
+            return _refused(contact)
+        done = is_unsubscribed(session, get_settings(), contact)
+        return render_template(
+            "public/unsubscribe.html", token=token, address=masked(contact.email), done=done
+        )
+
+
+@tracking.post("/u/<token>")
+@csrf.exempt
+def act(token: str) -> tuple[str, int] | str:
+    """Unsubscribe: from the page's button, or a provider's one-click POST."""
+    with get_db().transaction() as session:
+        contact = contact_of(session, get_settings(), token)
+        if isinstance(contact, LinkProblem):
+            return _refused(contact)
+        unsubscribe(session, get_settings(), contact)
+        address = masked(contact.email)
+    return render_template("public/unsubscribe.html", token=token, address=address, done=True)

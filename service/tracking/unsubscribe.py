@@ -1,0 +1,44 @@
+"""Unsubscribing from a link of an email: the token names the contact; the address goes on the
+suppression list, so that no campaign writes to it again (checked when a message is queued and
+again when it is sent)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact, SuppressionReason
+from contacts.suppression import is_suppressed, suppress
+from service.config import Settings
+from service.security import LinkProblem, Purpose, make_token, read_token
+
+
+def unsubscribe_token(settings: Settings, contact_id: int) -> str:
+    """The token of a contact's unsubscribe link (the contact's id, signed; no address)."""
+    return make_token(settings.signing_keys, Purpose.UNSUBSCRIBE, str(contact_id))
+
+
+def contact_of(session: Session, settings: Settings, token: str) -> Contact | LinkProblem:
+    """The contact an unsubscribe link names, or why the link is refused."""
+    max_age = settings.link_max_age_days * 86400
+    claim = read_token(settings.signing_keys, Purpose.UNSUBSCRIBE, token, max_age)
+    if isinstance(claim, LinkProblem):
+        return claim
+    contact = session.get(Contact, int(claim.public_id)) if claim.public_id.isdigit() else None
+    return contact if contact is not None else LinkProblem.INVALID
+
+
+def is_unsubscribed(session: Session, settings: Settings, contact: Contact) -> bool:
+    """Whether the contact's address is already on the suppression list."""
+    return not contact.email or is_suppressed(session, settings, contact.email)
+
+
+def unsubscribe(session: Session, settings: Settings, contact: Contact) -> None:
+    """Put the contact's address on the suppression list (once; an erased contact is already)."""
+    if contact.email:
+        suppress(session, settings, contact.email, SuppressionReason.UNSUBSCRIBED)
+
+
+def masked(email: str) -> str:
+    """The address as the page shows it: enough to recognise it, not to harvest it."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
