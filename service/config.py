@@ -45,6 +45,8 @@ class Settings:
     mail_rate_per_minute: float = 0.0
     # A row claimed longer ago than this is checked with the provider and sent again if needed.
     mail_sending_timeout: float = 600.0
+    # SendGrid's Event Webhook verification key (base64 DER); unset, every event is refused.
+    sendgrid_webhook_public_key: str | None = None
     # Most recipients per provider request; 0 means the backend's own maximum.
     mail_batch_size: int = 0
     # First delay before retrying a transient failure; doubled at each attempt.
@@ -100,6 +102,16 @@ def _positive_number(problems: list[str], name: str, raw: str | None, default: f
         problems.append(f"{name}: expected a positive number, got {raw!r}")
         return default
     return number
+
+
+def _valid_public_key(value: str) -> bool:
+    from sendgrid.helpers.eventwebhook import EventWebhook
+
+    try:
+        EventWebhook(value)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _embedded_secret_key(var_dir: Path) -> str:
@@ -182,6 +194,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
     rate = _env(environ, "MAIL_RATE_PER_MINUTE")
     mail_rate = _positive_number(problems, "MAIL_RATE_PER_MINUTE", rate, 1) if rate else 0.0
+    webhook_key = _env(environ, "SENDGRID_WEBHOOK_PUBLIC_KEY")
+    if webhook_key and not _valid_public_key(webhook_key):
+        problems.append(
+            "SENDGRID_WEBHOOK_PUBLIC_KEY: expected the verification key SendGrid shows "
+            "(base64 of an ECDSA P-256 public key)"
+        )
     batch = _env(environ, "MAIL_BATCH_SIZE")
     batch_size = int(_positive_number(problems, "MAIL_BATCH_SIZE", batch, 1)) if batch else 0
     retry_base = _positive_number(
@@ -214,6 +232,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_sending_timeout=sending_timeout,
         mail_retry_base=retry_base,
         mail_batch_size=batch_size,
+        sendgrid_webhook_public_key=webhook_key,
         capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
         race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
     )

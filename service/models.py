@@ -6,6 +6,7 @@ from service.campaigns.models import Campaign, CampaignRule, InvitationList
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
+from service.tracking.models import ProviderEvent, WebhookBatch
 
 __all__ = [
     "ApiToken",
@@ -19,9 +20,11 @@ __all__ = [
     "Membership",
     "Message",
     "ProgrammeSession",
+    "ProviderEvent",
     "Question",
     "Registration",
     "Segment",
     "Speaker",
     "Suppression",
+    "WebhookBatch",
 ]

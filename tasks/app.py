@@ -38,7 +38,7 @@ def make_celery(config: Settings) -> Celery:
     app = Celery(
         "convier",
         broker=config.broker_url,
-        include=["tasks.registrations", "tasks.mail", "tasks.campaigns"],
+        include=["tasks.registrations", "tasks.mail", "tasks.campaigns", "tasks.tracking"],
     )
     app.conf.update(
         task_serializer="json",

@@ -10,6 +10,7 @@ from service.registrations import services
 from tasks.app import celery, database
 from tasks.campaigns import campaigns_due
 from tasks.mail import sweep_outbox
+from tasks.tracking import unread_events
 
 log = logging.getLogger(__name__)
 
@@ -32,4 +33,5 @@ def tick() -> int:
         log.info("expired %d seat offers", expired)
     campaigns_due()
     sweep_outbox()
+    unread_events()
     return expired

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 SEND_TASK = "convier.mail.send"
 DRAIN_TASK = "convier.mail.drain"
 BUILD_TASK = "convier.campaign.build"
+EVENTS_TASK = "convier.tracking.events"
 
 
 def _send_task(name: str, args: list[int] | None = None) -> None:
@@ -55,3 +56,8 @@ def drain_now(workers: int = 1) -> None:
 def build_after_commit(session: Session, campaign_id: int) -> None:
     """The task that writes a launched campaign's outbox rows."""
     after_commit(session, lambda: _send_task(BUILD_TASK, [campaign_id]))
+
+
+def events_after_commit(session: Session, batch_id: int) -> None:
+    """The task that reads a kept Event Webhook batch."""
+    after_commit(session, lambda: _send_task(EVENTS_TASK, [batch_id]))

@@ -1,13 +1,18 @@
-"""The unsubscribe link of every campaign email: GET shows the page, POST unsubscribes. The POST
+"""The unsubscribe link of every campaign email (GET shows the page, POST unsubscribes; the POST
 is also RFC 8058's one-click unsubscribe, which mail providers send with no cookie and no CSRF
-token: the signed token in the URL is the only credential, as for the personal link."""
+token: the signed token in the URL is the only credential, as for the personal link), and
+SendGrid's Event Webhook."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import time
+
+from flask import Blueprint, render_template, request
 
 from service.extensions import csrf, get_db, get_settings
+from service.mail.dispatch import events_after_commit
 from service.security import LinkProblem
+from service.tracking import events
 from service.tracking.unsubscribe import contact_of, is_unsubscribed, masked, unsubscribe
 
 tracking = Blueprint("tracking", __name__)
@@ -43,3 +48,26 @@ def act(token: str) -> tuple[str, int] | str:
         unsubscribe(session, get_settings(), contact)
         address = masked(contact.email)
     return render_template("public/unsubscribe.html", token=token, address=address, done=True)
+
+
+@tracking.post("/webhooks/sendgrid/events")
+@csrf.exempt
+def sendgrid_events() -> tuple[dict[str, object], int]:
+    """SendGrid's Event Webhook: verified on the raw body, kept, read by a worker; answered at
+    once so that SendGrid does not retry a batch we have."""
+    settings = get_settings()
+    body = request.get_data(cache=False)
+    try:
+        payload = events.verify(
+            settings,
+            body,
+            request.headers.get(events.SIGNATURE_HEADER),
+            request.headers.get(events.TIMESTAMP_HEADER),
+            time.time(),
+        )
+    except events.Refused as refusal:
+        return {"error": "refused", "message": str(refusal)}, 403
+    with get_db().transaction() as session:
+        batch_id = events.receive(session, payload)
+        events_after_commit(session, batch_id)
+    return {"received": batch_id}, 200

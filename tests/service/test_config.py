@@ -30,12 +30,19 @@ def test_every_bad_value_is_reported_by_name(tmp_path):
                 "MAIL_BACKEND": "pigeon",
                 "SMTP_URL": "ftp://mail",
                 "TICK_SECONDS": "soon",
+                "MAIL_RATE_PER_MINUTE": "-5",
+                "MAIL_BATCH_SIZE": "many",
+                "MAIL_RETRY_SECONDS": "0",
+                "MAIL_SENDING_TIMEOUT": "x",
+                "SENDGRID_WEBHOOK_PUBLIC_KEY": "bm90IGEga2V5",
             }
         )
     named = {problem.split(":")[0] for problem in error.value.problems}
     assert named == {
         "DATABASE_URL", "REDIS_URL", "BASE_URL", "TIMEZONE",
-        "MAIL_BACKEND", "SMTP_URL", "TICK_SECONDS", "SECRET_KEY",
+        "MAIL_BACKEND", "SMTP_URL", "TICK_SECONDS", "SECRET_KEY", "MAIL_RATE_PER_MINUTE",
+        "MAIL_BATCH_SIZE", "MAIL_RETRY_SECONDS", "MAIL_SENDING_TIMEOUT",
+        "SENDGRID_WEBHOOK_PUBLIC_KEY",
     }  # fmt: skip
 
 

@@ -1,0 +1,182 @@
+"""SendGrid's Event Webhook: verify a batch on its raw bytes, keep it, then read its events once
+each (SendGrid retries, so the same event can come several times), tie them to our messages
+through the `message_id` custom arg, and put hard bounces, spam reports and unsubscribes on the
+suppression list."""
+
+from __future__ import annotations
+
+import binascii
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sendgrid.helpers.eventwebhook import EventWebhook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact, SuppressionReason
+from contacts.suppression import suppress
+from service.config import Settings
+from service.db import Database, insert_ignoring_duplicates, utcnow
+from service.mail.models import Message
+from service.tracking.models import ProviderEvent, WebhookBatch
+
+SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
+TOLERANCE_SECONDS = 300  # a signed batch older or newer than this is a replay
+# Link scanners of mail gateways, and clicks too soon after the email left to be a person's.
+SCANNER_AGENTS = re.compile(
+    r"bot|crawl|spider|scan|barracuda|mimecast|proofpoint|symantec|forcepoint|trendmicro"
+    r"|safelinks|python-requests|curl|wget|go-http-client|headless",
+    re.IGNORECASE,
+)
+SCANNER_DELAY = timedelta(seconds=10)
+SUPPRESSING = {
+    "spamreport": SuppressionReason.SPAM_REPORT,
+    "unsubscribe": SuppressionReason.UNSUBSCRIBED,
+    "group_unsubscribe": SuppressionReason.UNSUBSCRIBED,
+}
+
+
+class Refused(Exception):
+    """The batch is not SendGrid's, or is a replay; the message says which check failed."""
+
+
+def verify(
+    settings: Settings, body: bytes, signature: str | None, timestamp: str | None, now: float
+) -> str:
+    """The batch's text once its signature and timestamp are checked; Refused otherwise."""
+    if not settings.sendgrid_webhook_public_key:
+        raise Refused("no SENDGRID_WEBHOOK_PUBLIC_KEY: every event is refused")
+    if not signature or not timestamp:
+        raise Refused(f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER}")
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > TOLERANCE_SECONDS:
+        raise Refused(f"{TIMESTAMP_HEADER} is more than {TOLERANCE_SECONDS} s away")
+    try:
+        payload = body.decode("utf-8")
+        valid = EventWebhook(settings.sendgrid_webhook_public_key).verify_signature(
+            payload, signature, timestamp
+        )
+    except (UnicodeDecodeError, ValueError, binascii.Error):
+        valid = False
+    if not valid:
+        raise Refused("the signature does not match the body")
+    return payload
+
+
+def receive(session: Session, payload: str) -> int:
+    """Keep a verified batch for a worker; its id."""
+    batch = WebhookBatch(body=payload, received_at=utcnow())
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+def _message_id(event: dict[str, Any]) -> int | None:
+    value = event.get("message_id")
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _row(event: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    event_id, kind, moment = event.get("sg_event_id"), event.get("event"), event.get("timestamp")
+    if not (isinstance(event_id, str) and isinstance(kind, str) and isinstance(moment, int)):
+        return None  # not an event we can tell apart: ignored, the batch still counts
+    detail = event.get("type") or event.get("bounce_classification") or ""
+    return {
+        "sg_event_id": event_id[:100],
+        "message_id": _message_id(event),
+        "event": kind[:32],
+        "detail": str(detail)[:64],
+        "occurred_at": datetime.fromtimestamp(moment, UTC),
+        "machine": bool(event.get("sg_machine_open")),
+        "reason": str(event.get("reason") or event.get("response") or "")[:2000],
+        "url": str(event.get("url") or "")[:2000],
+        "received_at": now,
+        "_agent": str(event.get("useragent") or ""),
+    }
+
+
+def _flag_scanner_clicks(session: Session, rows: list[dict[str, Any]]) -> None:
+    clicks = [row for row in rows if row["event"] == "click" and row["message_id"]]
+    sent = dict(
+        session.execute(
+            select(Message.id, Message.sent_at).where(
+                Message.id.in_({row["message_id"] for row in clicks})
+            )
+        ).all()
+    )
+    for row in clicks:
+        left = sent.get(row["message_id"])
+        too_soon = left is not None and row["occurred_at"] - left < SCANNER_DELAY
+        row["machine"] = bool(SCANNER_AGENTS.search(row["_agent"])) or too_soon
+
+
+def process_batch(db: Database, settings: Settings, batch_id: int) -> int:
+    """Read a kept batch once: store its new events, suppress what must be; the number of new
+    events (0 for a batch already read)."""
+    with db.transaction() as session:
+        batch = session.get(WebhookBatch, batch_id, with_for_update=True)
+        if batch is None or batch.processed_at is not None:
+            return 0
+        now = utcnow()
+        try:
+            events = json.loads(batch.body)
+        except ValueError:
+            events = None
+        if not isinstance(events, list):
+            batch.processed_at, batch.error = now, "the body is not a JSON array of events"
+            return 0
+        rows = [row for e in events if isinstance(e, dict) and (row := _row(e, now))]
+        _flag_scanner_clicks(session, rows)
+        new = _store(session, rows)
+        _suppress(session, settings, new)
+        batch.processed_at, batch.events = now, len(new)
+        return len(new)
+
+
+def _store(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int | None, str]]:
+    """Insert the events not seen before; (event, message id, detail) of each new one."""
+    if not rows:
+        return []
+    values = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
+    unique = list({row["sg_event_id"]: row for row in values}.values())
+    statement = insert_ignoring_duplicates(session, ProviderEvent, ProviderEvent.sg_event_id)
+    inserted = session.execute(
+        statement.returning(ProviderEvent.event, ProviderEvent.message_id, ProviderEvent.detail),
+        unique,
+    )
+    return [(event, message_id, detail) for event, message_id, detail in inserted]
+
+
+def _suppress(session: Session, settings: Settings, new: list[tuple[str, int | None, str]]) -> None:
+    """Hard bounces, spam reports and unsubscribes protect the sender without anyone acting."""
+    reasons: dict[int, SuppressionReason] = {}
+    for event, message_id, detail in new:
+        if message_id is None:
+            continue
+        if event == "bounce" and detail in ("bounce", "Invalid Address", "Mailbox Unavailable"):
+            reasons[message_id] = SuppressionReason.HARD_BOUNCE
+        elif event in SUPPRESSING:
+            reasons[message_id] = SUPPRESSING[event]
+    if not reasons:
+        return
+    addresses = session.execute(
+        select(Message.id, Contact.email)
+        .join(Contact, Contact.id == Message.contact_id)
+        .where(Message.id.in_(reasons))
+    ).all()
+    for message_id, email in addresses:
+        if email:
+            suppress(session, settings, email, reasons[message_id])
+
+
+def unread_batches(session: Session, older_than: datetime) -> list[int]:
+    """Batches kept but not read since `older_than` (their task was lost)."""
+    return list(
+        session.scalars(
+            select(WebhookBatch.id).where(
+                WebhookBatch.processed_at.is_(None), WebhookBatch.received_at < older_than
+            )
+        )
+    )

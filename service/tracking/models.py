@@ -1,0 +1,44 @@
+"""What providers tell us after sending: webhook batches as received (raw, verified) and the
+events in them, one row per SendGrid event id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, UTCDateTime, utcnow
+
+
+class WebhookBatch(Base):
+    """One verified POST of the Event Webhook, kept raw until a worker has read it."""
+
+    __tablename__ = "webhook_batch"
+    __table_args__ = (Index("ix_webhook_batch_processed_at", "processed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    events: Mapped[int] = mapped_column(Integer, default=0)  # new ones, duplicates left out
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProviderEvent(Base):
+    """A delivery or engagement event of one email (processed, delivered, bounce, open…)."""
+
+    __tablename__ = "provider_event"
+    __table_args__ = (Index("ix_provider_event_message_event", "message_id", "event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sg_event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(64), default="")  # bounce type, classification
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Opens by mail privacy proxies and clicks by link scanners are not people.
+    machine: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,162 @@
+"""SendGrid's Event Webhook: the signature checked on the raw bytes, replays and duplicates
+refused, events tied to our messages, and suppressions made without anyone acting."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import replace
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, select
+
+from contacts.suppression import is_suppressed
+from service import create_app
+from service.campaigns import services
+from service.campaigns.models import CampaignKind
+from service.mail.models import Message
+from service.tracking.events import SIGNATURE_HEADER, TIMESTAMP_HEADER, process_batch
+from service.tracking.models import ProviderEvent, WebhookBatch
+from tests.campaigns.conftest import PEOPLE, email, new_campaign
+
+KEY = ec.generate_private_key(ec.SECP256R1())
+PUBLIC_KEY = base64.b64encode(
+    KEY.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+).decode()
+
+
+def signed(body: bytes, at: int | None = None) -> dict[str, str]:
+    """The headers SendGrid sends with `body`."""
+    timestamp = str(at if at is not None else int(time.time()))
+    signature = KEY.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+    return {SIGNATURE_HEADER: base64.b64encode(signature).decode(), TIMESTAMP_HEADER: timestamp}
+
+
+@pytest.fixture
+def webhook(db, settings):  # type: ignore[no-untyped-def]
+    """A client of the app holding the verification key."""
+    app = create_app(replace(settings, sendgrid_webhook_public_key=PUBLIC_KEY))
+    yield app.test_client()
+    app.extensions["convier.db"].dispose()
+
+
+@pytest.fixture
+def messages(db, settings, factory, network) -> list[int]:  # type: ignore[no-untyped-def]
+    """An invitation campaign's outbox rows, one per person of the lists."""
+    campaign_id = new_campaign(db, factory.event(), CampaignKind.INVITATION)
+    with db.transaction() as session:
+        services.launch(session, campaign_id, lambda *_: None)
+    services.build(db, settings, campaign_id)
+    with db.transaction(write=False) as session:
+        return list(session.scalars(select(Message.id).order_by(Message.contact_id)))
+
+
+def event(message_id: int, kind: str, number: int, **fields: object) -> dict[str, object]:
+    """One event as SendGrid posts it, our message id echoed as a custom arg."""
+    return {"email": "x@example.org", "timestamp": 1795600000 + number, "event": kind,
+            "sg_event_id": f"ev-{message_id}-{kind}-{number}", "sg_message_id": "sg.1",
+            "message_id": str(message_id), **fields}  # fmt: skip
+
+
+def post(client, events: list[dict[str, object]], **headers: str):  # type: ignore[no-untyped-def]
+    body = json.dumps(events, indent=1).encode()  # indented: re-serialising would change it
+    return client.post(
+        "/webhooks/sendgrid/events", data=body, headers={**signed(body), **headers},
+        content_type="application/json",
+    )  # fmt: skip
+
+
+def count(db, model) -> int:  # type: ignore[no-untyped-def]
+    with db.transaction(write=False) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def read_all(db, settings) -> int:  # type: ignore[no-untyped-def]
+    with db.transaction(write=False) as session:
+        batches = session.scalars(select(WebhookBatch.id)).all()
+    return sum(process_batch(db, settings, batch_id) for batch_id in batches)
+
+
+def test_refused_without_key_with_a_bad_signature_or_a_stale_timestamp(client, webhook, db):
+    body = json.dumps([event(1, "delivered", 1)], indent=1).encode()
+    url = "/webhooks/sendgrid/events"
+    assert client.post(url, data=body, headers=signed(body)).status_code == 403  # no key set
+    other = ec.generate_private_key(ec.SECP256R1())
+    stamp = str(int(time.time()))
+    forged = base64.b64encode(other.sign(stamp.encode() + body, ec.ECDSA(hashes.SHA256())))
+    bad = {SIGNATURE_HEADER: forged.decode(), TIMESTAMP_HEADER: stamp}
+    assert webhook.post(url, data=body, headers=bad).status_code == 403
+    stale = webhook.post(url, data=body, headers=signed(body, at=int(time.time()) - 301))
+    assert stale.status_code == 403
+    assert "300 s" in stale.get_json()["message"]
+    # The same events re-serialised (as a framework would) no longer match the signature.
+    reserialised = json.dumps(json.loads(body)).encode()
+    assert webhook.post(url, data=reserialised, headers=signed(body)).status_code == 403
+    assert count(db, WebhookBatch) == 0
+    assert webhook.post(url, data=body, headers=signed(body)).status_code == 200
+    assert count(db, WebhookBatch) == 1
+
+
+def test_the_same_event_three_times_is_stored_once(webhook, db, settings, messages):
+    delivered = [event(messages[0], "delivered", 1)]
+    for _ in range(3):
+        assert post(webhook, delivered).status_code == 200
+    assert read_all(db, settings) == 1
+    assert read_all(db, settings) == 0  # batches already read are not read again
+    with db.transaction(write=False) as session:
+        stored = session.scalars(select(ProviderEvent)).all()
+    assert [(e.message_id, e.event) for e in stored] == [(messages[0], "delivered")]
+
+
+def test_bounces_spam_reports_and_unsubscribes_suppress_the_address(
+    webhook, db, settings, messages
+):
+    batch = [
+        event(messages[1], "bounce", 1, type="bounce", reason="550 5.1.1 no such user"),
+        event(messages[2], "bounce", 2, type="blocked", reason="421 try later"),
+        event(messages[3], "spamreport", 3),
+        event(messages[4], "unsubscribe", 4),
+        event(messages[5], "open", 5, sg_machine_open=True),
+        event(messages[6], "click", 6, url="https://example.org", useragent="Mimecast/1.0"),
+    ]
+    assert post(webhook, batch).status_code == 200
+    assert read_all(db, settings) == 6
+    with db.transaction(write=False) as session:
+        suppressed = [is_suppressed(session, settings, email(i)) for i in range(1, 5)]
+        machine = dict(session.execute(select(ProviderEvent.event, ProviderEvent.machine)).all())
+    assert suppressed == [True, False, True, True]  # a blocked bounce is not permanent
+    assert machine["open"] is True
+    assert machine["click"] is True
+
+
+def test_ten_thousand_events_in_batches_of_a_thousand(webhook, db, settings, messages):
+    kinds = ("processed", "delivered", "open", "click", "deferred")
+    events = [
+        event(messages[n % PEOPLE], kinds[n % len(kinds)], n, useragent="Mozilla/5.0")
+        for n in range(10_000)
+    ]
+    for start in range(0, 10_000, 1000):
+        assert post(webhook, events[start : start + 1000]).status_code == 200
+    assert read_all(db, settings) == 10_000
+    assert count(db, ProviderEvent) == 10_000
+
+
+@pytest.mark.slow
+def test_a_worker_reads_the_batch_the_webhook_kept(webhook, db, messages):
+    from tests.servers import celery_worker, wait_for
+
+    with celery_worker(concurrency=1):
+        assert (
+            post(webhook, [event(m, "delivered", n) for n, m in enumerate(messages)]).status_code
+            == 200
+        )
+        wait_for(lambda: count(db, ProviderEvent) == len(messages), 60, "the worker to read it")
+    with db.transaction(write=False) as session:
+        batch = session.scalars(select(WebhookBatch)).one()
+    assert batch.events == len(messages)
+    assert batch.processed_at is not None
