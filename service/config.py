@@ -47,6 +47,8 @@ class Settings:
     mail_sending_timeout: float = 600.0
     # SendGrid's Event Webhook verification key (base64 DER); unset, every event is refused.
     sendgrid_webhook_public_key: str | None = None
+    # The secret path segment of the Inbound Parse URL; unset, every reply is refused.
+    sendgrid_inbound_secret: str | None = None
     # Most recipients per provider request; 0 means the backend's own maximum.
     mail_batch_size: int = 0
     # First delay before retrying a transient failure; doubled at each attempt.
@@ -200,6 +202,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "SENDGRID_WEBHOOK_PUBLIC_KEY: expected the verification key SendGrid shows "
             "(base64 of an ECDSA P-256 public key)"
         )
+    inbound_secret = _env(environ, "SENDGRID_INBOUND_SECRET")
+    if inbound_secret and len(inbound_secret) < 16:
+        problems.append("SENDGRID_INBOUND_SECRET: too short, use at least 16 characters")
     batch = _env(environ, "MAIL_BATCH_SIZE")
     batch_size = int(_positive_number(problems, "MAIL_BATCH_SIZE", batch, 1)) if batch else 0
     retry_base = _positive_number(
@@ -233,6 +238,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_retry_base=retry_base,
         mail_batch_size=batch_size,
         sendgrid_webhook_public_key=webhook_key,
+        sendgrid_inbound_secret=inbound_secret,
         capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
         race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
     )

@@ -6,7 +6,7 @@ from service.campaigns.models import Campaign, CampaignRule, InvitationList
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
-from service.tracking.models import ProviderEvent, WebhookBatch
+from service.tracking.models import ProviderEvent, Reply, WebhookBatch
 
 __all__ = [
     "ApiToken",
@@ -23,6 +23,7 @@ __all__ = [
     "ProviderEvent",
     "Question",
     "Registration",
+    "Reply",
     "Segment",
     "Speaker",
     "Suppression",

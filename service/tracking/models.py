@@ -1,14 +1,16 @@
-"""What providers tell us after sending: webhook batches as received (raw, verified) and the
-events in them, one row per SendGrid event id."""
+"""What comes back after sending: webhook batches as received (raw, verified), the events in
+them (one row per SendGrid event id), and the replies to our reply addresses."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
+from service.events.models import enum_column
 
 
 class WebhookBatch(Base):
@@ -41,4 +43,30 @@ class ProviderEvent(Base):
     machine: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(2000), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReplyKind(enum.StrEnum):
+    """What an email that came back to a reply address is."""
+
+    HUMAN = "human"  # a person wrote: it counts as an answer
+    AUTOMATIC = "automatic"  # out of office, auto-reply (RFC 3834): the address is alive
+    BOUNCE = "bounce"  # a delivery status report
+
+
+class Reply(Base):
+    """An email received at a per-invitation reply address (SendGrid Inbound Parse, raw mode)."""
+
+    __tablename__ = "reply"
+    __table_args__ = (Index("ix_reply_invitation_id", "invitation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL")
+    )
+    kind: Mapped[ReplyKind] = mapped_column(enum_column(ReplyKind, "reply_kind"))
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text, default="")  # the plain text, for the organiser
+    handled: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,8 @@ SendGrid's Event Webhook."""
 
 from __future__ import annotations
 
+import hmac
+import json
 import time
 
 from flask import Blueprint, render_template, request
@@ -12,7 +14,7 @@ from flask import Blueprint, render_template, request
 from service.extensions import csrf, get_db, get_settings
 from service.mail.dispatch import events_after_commit
 from service.security import LinkProblem
-from service.tracking import events
+from service.tracking import events, replies
 from service.tracking.unsubscribe import contact_of, is_unsubscribed, masked, unsubscribe
 
 tracking = Blueprint("tracking", __name__)
@@ -71,3 +73,30 @@ def sendgrid_events() -> tuple[dict[str, object], int]:
         batch_id = events.receive(session, payload)
         events_after_commit(session, batch_id)
     return {"received": batch_id}, 200
+
+
+@tracking.post("/webhooks/sendgrid/inbound/<secret>")
+@csrf.exempt
+def sendgrid_inbound(secret: str) -> tuple[dict[str, object], int]:
+    """SendGrid's Inbound Parse (raw mode): a reply to one of our reply addresses."""
+    settings = get_settings()
+    expected = settings.sendgrid_inbound_secret
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        return {"error": "refused", "message": "unknown Inbound Parse URL"}, 403
+    raw = request.form.get("email")
+    if not raw:
+        return {"error": "invalid", "message": "email: the raw message is missing"}, 400
+    try:
+        envelope = json.loads(request.form.get("envelope") or "{}")
+    except ValueError:
+        envelope = {}
+    recipients = envelope.get("to") if isinstance(envelope, dict) else None
+    envelope_to = [str(r) for r in recipients] if isinstance(recipients, list) else []
+    with get_db().transaction() as session:
+        reply = replies.receive(session, settings, raw.encode("utf-8"), envelope_to)
+        answer = {
+            "reply": reply.id,
+            "kind": str(reply.kind),
+            "matched": reply.invitation_id is not None,
+        }
+    return answer, 200
