@@ -31,7 +31,7 @@ from service.registrations.invitations import (
     invite,
 )
 from service.registrations.queries import REGISTRATION_FIELDS, registration_rows
-from service.tracking.cli import replies_group
+from service.tracking.cli import replies_group, stats_command
 
 
 def load_event_file(path: Path) -> EventIn:
@@ -264,6 +264,7 @@ main.add_command(mail_group)
 campaign_group.add_command(rule_group)
 main.add_command(campaign_group)
 main.add_command(replies_group)
+main.add_command(stats_command)
 
 
 @main.command("run")

@@ -1,13 +1,20 @@
-"""`convier replies …`: the replies people wrote (automatic replies and bounce reports apart),
-and marking them handled."""
+"""`convier replies …` (the replies people wrote, automatic replies and bounce reports apart,
+and marking them handled) and `convier stats` (the response funnel of an event)."""
 
 from __future__ import annotations
+
+import json
+import sys
+from typing import Any
 
 import click
 from sqlalchemy import select
 
+from contacts.exports import write_csv
 from service.cli_context import Context, pass_ctx
+from service.events.models import Event
 from service.registrations.models import Invitation
+from service.tracking import stats
 from service.tracking.models import Reply, ReplyKind
 
 
@@ -47,3 +54,48 @@ def handle_command(ctx: Context, reply_id: int) -> None:
             raise click.ClickException(f"no reply with id {reply_id}")
         reply.handled = True
     click.echo(f"reply {reply_id}: handled")
+
+
+@click.command("stats")
+@click.option("--event", "event_id", required=True, type=int)
+@click.option(
+    "--by", "by", type=click.Choice(["list", "campaign"]), help="one row per list or campaign"
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@pass_ctx
+def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str) -> None:
+    """The funnel of an event's invitations (sent … registered, declined, replied), the response
+    rate, registrations per day and the capacity gauge."""
+    with ctx.db.transaction(write=False) as session:
+        if session.get(Event, event_id) is None:
+            raise click.ClickException(f"--event: no event with id {event_id}")
+        rows = [stats.totals(session, event_id)]
+        if by == "list":
+            rows += stats.by_list(session, event_id)
+        elif by == "campaign":
+            rows += stats.by_campaign(session, event_id)
+        days = stats.registrations_per_day(session, event_id, ctx.settings.timezone)
+        gauge = stats.gauge(session, event_id)
+    funnels = [funnel.row() for funnel in rows]
+    if fmt == "json":
+        per_day = [{"day": day.isoformat(), "registrations": n} for day, n in days]
+        click.echo(json.dumps({"funnel": funnels, "per_day": per_day, "gauge": gauge}, indent=2))
+    elif fmt == "csv":
+        write_csv(funnels, list(funnels[0]), sys.stdout.buffer)
+    else:
+        _table(funnels, gauge)
+
+
+def _table(funnels: list[dict[str, Any]], gauge: dict[str, int]) -> None:
+    header = ["", *stats.FUNNEL, "rate"]
+    lines = [header] + [
+        [str(f["name"]), *(str(f[step]) for step in stats.FUNNEL), f"{f['response_rate']:.0%}"]
+        for f in funnels
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
+    click.echo(
+        f"seats: {gauge['confirmed']} confirmed, {gauge['offered']} offered, "
+        f"{gauge['waitlisted']} waiting, capacity {gauge['capacity']}"
+    )

@@ -1,0 +1,203 @@
+"""Response statistics of an event: the funnel of its invitations (sent, delivered, bounced,
+opened, clicked, registered, declined, replied, unsubscribed), in total and per network list or
+campaign, the response rate, registrations per day and the capacity gauge.
+
+One set-based query per view: each invitation's facts are read once (events grouped per
+invitation, its registration, its human replies), then counted. A person on several lists counts
+in each list and once in the totals. Opens by privacy proxies and clicks by link scanners do not
+count. Response rate = people who registered, declined or wrote back / people delivered (or sent,
+when the provider reports no deliveries: SMTP and file backends)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from contacts.models import MailingList
+from service.campaigns.models import Campaign, InvitationList
+from service.events.models import Event
+from service.mail.models import Message, MessageStatus
+from service.registrations.models import Invitation, Registration
+from service.registrations.models import RegistrationStatus as S
+from service.tracking.models import ProviderEvent, Reply, ReplyKind
+
+FUNNEL = ("invited", "sent", "delivered", "bounced", "opened", "clicked", "registered",
+          "declined", "replied", "unsubscribed")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """How many people reached each step, and the response rate."""
+
+    name: str
+    invited: int
+    sent: int
+    delivered: int
+    bounced: int
+    opened: int
+    clicked: int
+    registered: int
+    declined: int
+    replied: int
+    unsubscribed: int
+    responded: int
+
+    @property
+    def response_rate(self) -> float:
+        """Registered, declined or wrote back, over delivered (or sent without reports)."""
+        base = self.delivered or self.sent
+        return self.responded / base if base else 0.0
+
+    def row(self) -> dict[str, Any]:
+        """The funnel as a flat row (for CSV and JSON)."""
+        return {**asdict(self), "response_rate": round(self.response_rate, 4)}
+
+
+def _flag(condition: Any) -> Any:
+    return func.max(case((condition, 1), else_=0))
+
+
+def _facts(event_id: int) -> Any:
+    """One row per invitation of the event with 0/1 for each step."""
+    events = (
+        select(
+            Message.invitation_id.label("invitation_id"),
+            _flag(Message.status == MessageStatus.SENT).label("sent"),
+            _flag(ProviderEvent.event == "delivered").label("delivered"),
+            _flag(ProviderEvent.event.in_(("bounce", "dropped"))).label("bounced"),
+            _flag(and_(ProviderEvent.event == "open", ~ProviderEvent.machine)).label("opened"),
+            _flag(and_(ProviderEvent.event == "click", ~ProviderEvent.machine)).label("clicked"),
+            _flag(
+                ProviderEvent.event.in_(("unsubscribe", "group_unsubscribe", "spamreport"))
+            ).label("unsubscribed"),
+        )
+        .outerjoin(ProviderEvent, ProviderEvent.message_id == Message.id)
+        .where(Message.event_id == event_id, Message.invitation_id.is_not(None))
+        .group_by(Message.invitation_id)
+        .subquery()
+    )
+    replied = (
+        select(Reply.invitation_id.label("invitation_id"))
+        .where(Reply.kind == ReplyKind.HUMAN, Reply.invitation_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    declined = or_(
+        Registration.status == S.DECLINED,
+        and_(Registration.status == S.CANCELLED, Registration.end_reason == "declined"),
+    )
+    registered = and_(Registration.id.is_not(None), ~declined)
+    has_reply = replied.c.invitation_id.is_not(None)
+
+    def step(column: Any) -> Any:
+        return func.coalesce(column, 0).label(column.key)
+
+    return (
+        select(
+            Invitation.id.label("invitation_id"),
+            step(events.c.sent),
+            step(events.c.delivered),
+            step(events.c.bounced),
+            step(events.c.opened),
+            step(events.c.clicked),
+            case((registered, 1), else_=0).label("registered"),
+            case((declined, 1), else_=0).label("declined"),
+            case((has_reply, 1), else_=0).label("replied"),
+            step(events.c.unsubscribed),
+            case((or_(registered, declined, has_reply), 1), else_=0).label("responded"),
+        )
+        .outerjoin(events, events.c.invitation_id == Invitation.id)
+        .outerjoin(Registration, Registration.invitation_id == Invitation.id)
+        .outerjoin(replied, replied.c.invitation_id == Invitation.id)
+        .where(Invitation.event_id == event_id)
+        .subquery()
+    )
+
+
+def _counts(facts: Any) -> list[Any]:
+    return [
+        func.count().label("invited"),
+        *(func.coalesce(func.sum(facts.c[name]), 0).cast(Integer).label(name)
+          for name in (*FUNNEL[1:], "responded")),
+    ]  # fmt: skip
+
+
+def totals(session: Session, event_id: int) -> Funnel:
+    """The event's funnel, each person once."""
+    facts = _facts(event_id)
+    row = session.execute(select(*_counts(facts))).one()
+    return Funnel("total", **row._asdict())
+
+
+def by_list(session: Session, event_id: int) -> list[Funnel]:
+    """The funnel of each network list the invitations came through."""
+    facts = _facts(event_id)
+    rows = session.execute(
+        select(MailingList.name, *_counts(facts))
+        .select_from(facts)
+        .join(InvitationList, InvitationList.invitation_id == facts.c.invitation_id)
+        .join(MailingList, MailingList.id == InvitationList.list_id)
+        .group_by(MailingList.name)
+        .order_by(MailingList.name)
+    )
+    return [Funnel(**row._asdict()) for row in rows]
+
+
+def by_campaign(session: Session, event_id: int) -> list[Funnel]:
+    """The funnel of each campaign, over the people it wrote to."""
+    facts = _facts(event_id)
+    reached = (
+        select(Message.campaign_id, Message.invitation_id)
+        .where(Message.event_id == event_id, Message.campaign_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    label = (func.cast(Campaign.id, MailingList.name.type) + ": " + Campaign.kind).label("name")
+    rows = session.execute(
+        select(label, *_counts(facts))
+        .select_from(facts)
+        .join(reached, reached.c.invitation_id == facts.c.invitation_id)
+        .join(Campaign, Campaign.id == reached.c.campaign_id)
+        .group_by(Campaign.id, Campaign.kind)
+        .order_by(Campaign.id)
+    )
+    return [Funnel(**row._asdict()) for row in rows]
+
+
+def registrations_per_day(session: Session, event_id: int, tz: str) -> list[tuple[date, int]]:
+    """How many people registered each day (by their first answer, in the event's zone)."""
+    from zoneinfo import ZoneInfo
+
+    moments = session.scalars(
+        select(Registration.created_at).where(
+            Registration.event_id == event_id, Registration.status != S.DECLINED
+        )
+    )
+    days: dict[date, int] = {}
+    for moment in moments:
+        day = moment.astimezone(ZoneInfo(tz)).date()
+        days[day] = days.get(day, 0) + 1
+    return sorted(days.items())
+
+
+def gauge(session: Session, event_id: int) -> dict[str, int]:
+    """Capacity, and the seats confirmed, offered and waited for."""
+    event = session.get(Event, event_id)
+    assert event is not None
+    counts = dict(
+        session.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    return {
+        "capacity": event.capacity,
+        "confirmed": counts.get(S.CONFIRMED, 0) + counts.get(S.ATTENDED, 0),
+        "offered": counts.get(S.OFFERED, 0),
+        "waitlisted": counts.get(S.WAITLISTED, 0),
+    }
