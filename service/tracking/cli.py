@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -76,14 +77,29 @@ def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str) -> None
             rows += stats.by_campaign(session, event_id)
         days = stats.registrations_per_day(session, event_id, ctx.settings.timezone)
         gauge = stats.gauge(session, event_id)
+        wait = stats.time_to_respond(session, event_id)
+        gains = stats.follow_up_gains(session, event_id)
     funnels = [funnel.row() for funnel in rows]
     if fmt == "json":
         per_day = [{"day": day.isoformat(), "registrations": n} for day, n in days]
-        click.echo(json.dumps({"funnel": funnels, "per_day": per_day, "gauge": gauge}, indent=2))
+        median_wait = wait.total_seconds() if wait is not None else None
+        document = {"funnel": funnels, "per_day": per_day, "gauge": gauge,
+                    "median_seconds_to_respond": median_wait, "follow_up_gains": gains}  # fmt: skip
+        click.echo(json.dumps(document, indent=2))
     elif fmt == "csv":
         write_csv(funnels, list(funnels[0]), sys.stdout.buffer)
     else:
         _table(funnels, gauge)
+        if wait is not None:
+            click.echo(f"median time to respond: {_duration(wait)}")
+        for campaign, gained in gains.items():
+            click.echo(f"answers after follow-up {campaign}: {gained}")
+
+
+def _duration(wait: timedelta) -> str:
+    hours, seconds = divmod(int(wait.total_seconds()), 3600)
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if days else f"{hours} h {seconds // 60} min"
 
 
 def _table(funnels: list[dict[str, Any]], gauge: dict[str, int]) -> None:

@@ -11,14 +11,15 @@ when the provider reports no deliveries: SMTP and file backends)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
+from statistics import median
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from contacts.models import MailingList
-from service.campaigns.models import Campaign, InvitationList
+from service.campaigns.models import Campaign, CampaignKind, InvitationList
 from service.events.models import Event
 from service.mail.models import Message, MessageStatus
 from service.registrations.models import Invitation, Registration
@@ -201,3 +202,38 @@ def gauge(session: Session, event_id: int) -> dict[str, int]:
         "offered": counts.get(S.OFFERED, 0),
         "waitlisted": counts.get(S.WAITLISTED, 0),
     }
+
+
+def time_to_respond(session: Session, event_id: int) -> timedelta | None:
+    """The median time from the invitation leaving to the first answer."""
+    rows = session.execute(
+        select(Invitation.sent_at, Invitation.responded_at).where(
+            Invitation.event_id == event_id,
+            Invitation.sent_at.is_not(None),
+            Invitation.responded_at.is_not(None),
+        )
+    ).all()
+    waits = sorted(
+        (answered - sent).total_seconds()
+        for sent, answered in rows
+        if sent is not None and answered is not None and answered >= sent
+    )
+    return timedelta(seconds=median(waits)) if waits else None
+
+
+def follow_up_gains(session: Session, event_id: int) -> dict[str, int]:
+    """For each follow-up or last call: the people it wrote to who answered after it left."""
+    rows = session.execute(
+        select(Campaign.id, Campaign.kind, func.count(Invitation.id))
+        .join(Message, Message.campaign_id == Campaign.id)
+        .join(Invitation, Invitation.id == Message.invitation_id)
+        .where(
+            Campaign.event_id == event_id,
+            Campaign.kind.in_((CampaignKind.FOLLOW_UP, CampaignKind.LAST_CALL)),
+            Message.sent_at.is_not(None),
+            Invitation.responded_at > Message.sent_at,
+        )
+        .group_by(Campaign.id, Campaign.kind)
+        .order_by(Campaign.id)
+    )
+    return {f"{campaign_id}: {kind}": gained for campaign_id, kind, gained in rows}

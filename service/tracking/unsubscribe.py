@@ -4,12 +4,16 @@ again when it is sent)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, SuppressionReason
 from contacts.suppression import is_suppressed, suppress
 from service.config import Settings
+from service.db import insert_ignoring_duplicates, utcnow
+from service.mail.models import Message
 from service.security import LinkProblem, Purpose, make_token, read_token
+from service.tracking.models import ProviderEvent
 
 
 def unsubscribe_token(settings: Settings, contact_id: int) -> str:
@@ -33,9 +37,25 @@ def is_unsubscribed(session: Session, settings: Settings, contact: Contact) -> b
 
 
 def unsubscribe(session: Session, settings: Settings, contact: Contact) -> None:
-    """Put the contact's address on the suppression list (once; an erased contact is already)."""
-    if contact.email:
-        suppress(session, settings, contact.email, SuppressionReason.UNSUBSCRIBED)
+    """Put the contact's address on the suppression list (once; an erased contact is already),
+    and count it against the last campaign email they got, as a provider's event would be."""
+    if not contact.email:
+        return
+    suppress(session, settings, contact.email, SuppressionReason.UNSUBSCRIBED)
+    last = session.scalar(
+        select(Message.id)
+        .where(Message.contact_id == contact.id, Message.campaign_id.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last is not None:
+        session.execute(
+            insert_ignoring_duplicates(session, ProviderEvent, ProviderEvent.sg_event_id).values(
+                sg_event_id=f"convier-unsubscribe-{last}", message_id=last, event="unsubscribe",
+                detail="one-click", occurred_at=utcnow(), machine=False, reason="", url="",
+                received_at=utcnow(),
+            )
+        )  # fmt: skip
 
 
 def masked(email: str) -> str:

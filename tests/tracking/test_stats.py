@@ -59,6 +59,8 @@ def _setup(db, settings, factory) -> int:  # type: ignore[no-untyped-def]
         happened(8, "unsubscribe")
         session.add(Reply(invitation_id=invitation[email(5)], kind=ReplyKind.HUMAN))
         session.add(Reply(invitation_id=invitation[email(6)], kind=ReplyKind.AUTOMATIC))
+    with db.transaction() as session:  # the invitations left two hours before the first answer
+        session.execute(update(Invitation).values(sent_at=utcnow() - timedelta(hours=2)))
     act(db, invitation[email(0)], registrations.register, {})  # the seat
     act(db, invitation[email(1)], registrations.register, {})  # the waitlist
     act(db, invitation[email(4)], registrations.decline)
@@ -106,6 +108,7 @@ def test_the_stats_command_prints_the_funnel_as_a_table_csv_and_json(
     assert table.exit_code == 0, table.output
     assert "22%" in table.output  # 4 of 18 delivered people answered
     assert "seats: 1 confirmed, 0 offered, 1 waiting, capacity 1" in table.output
+    assert "median time to respond: 2 h 0 min" in table.output
     as_csv = runner.invoke(main, ["stats", "--event", str(event_id), "--format", "csv"])
     assert as_csv.output.splitlines()[1].startswith("total,20,19,18,1,3,1,2,1,1,1,4,")
     as_json = json.loads(

@@ -10,6 +10,7 @@ from contacts.suppression import is_suppressed
 from service.campaigns import services
 from service.campaigns.models import CampaignKind
 from service.mail.models import Message, MessageStatus
+from service.tracking import stats
 from service.tracking.unsubscribe import unsubscribe_token
 from tests.campaigns.conftest import email, new_campaign
 
@@ -39,6 +40,23 @@ def test_one_click_unsubscribes_without_cookie_and_no_campaign_mails_the_address
     with db.transaction(write=False) as session:
         row = session.scalar(select(Message.status).join(Contact).where(Contact.email == email(3)))
     assert row is MessageStatus.SUPPRESSED
+
+
+def test_an_unsubscribe_counts_against_the_campaign_that_brought_it(
+    app, db, settings, factory, network
+):
+    event_id = factory.event()
+    campaign_id = new_campaign(db, event_id, CampaignKind.INVITATION)
+    with db.transaction() as session:
+        services.launch(session, campaign_id, lambda *_: None)
+    services.build(db, settings, campaign_id)
+    token = unsubscribe_token(settings, contact_id(db, email(3)))
+    provider = app.test_client(use_cookies=False)
+    for _ in range(2):  # a second click counts once
+        assert provider.post(f"/u/{token}", data=ONE_CLICK).status_code == 200
+    with db.transaction(write=False) as session:
+        assert stats.totals(session, event_id).unsubscribed == 1
+        assert [c.unsubscribed for c in stats.by_campaign(session, event_id)] == [1]
 
 
 def test_the_page_shows_the_masked_address_and_changes_nothing_until_the_button(
