@@ -256,6 +256,26 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     ),
                 }
             },
+            "/events/{event_id}/stats": {
+                "get": {
+                    "summary": "Response statistics of an event",
+                    "description": "The funnel of its invitations (invited, sent, delivered, "
+                    "bounced, opened, clicked, registered, declined, replied, unsubscribed, "
+                    "response rate) in total and per list or campaign; registrations per day; "
+                    "the capacity gauge; the median time to respond; what each follow-up "
+                    "brought.",
+                    "parameters": [
+                        EVENT_ID,
+                        {
+                            "name": "by",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["list", "campaign"]},
+                        },
+                    ],
+                    "responses": _responses(200, {"type": "object"}, 404, 422),
+                }
+            },
             **_campaign_paths(),
         },
     }

@@ -70,29 +70,17 @@ def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str) -> None
     with ctx.db.transaction(write=False) as session:
         if session.get(Event, event_id) is None:
             raise click.ClickException(f"--event: no event with id {event_id}")
-        rows = [stats.totals(session, event_id)]
-        if by == "list":
-            rows += stats.by_list(session, event_id)
-        elif by == "campaign":
-            rows += stats.by_campaign(session, event_id)
-        days = stats.registrations_per_day(session, event_id, ctx.settings.timezone)
-        gauge = stats.gauge(session, event_id)
-        wait = stats.time_to_respond(session, event_id)
-        gains = stats.follow_up_gains(session, event_id)
-    funnels = [funnel.row() for funnel in rows]
+        document = stats.report(session, event_id, by, ctx.settings.timezone)
+    funnels = document["funnel"]
     if fmt == "json":
-        per_day = [{"day": day.isoformat(), "registrations": n} for day, n in days]
-        median_wait = wait.total_seconds() if wait is not None else None
-        document = {"funnel": funnels, "per_day": per_day, "gauge": gauge,
-                    "median_seconds_to_respond": median_wait, "follow_up_gains": gains}  # fmt: skip
         click.echo(json.dumps(document, indent=2))
     elif fmt == "csv":
         write_csv(funnels, list(funnels[0]), sys.stdout.buffer)
     else:
-        _table(funnels, gauge)
-        if wait is not None:
-            click.echo(f"median time to respond: {_duration(wait)}")
-        for campaign, gained in gains.items():
+        _table(funnels, document["gauge"])
+        if (seconds := document["median_seconds_to_respond"]) is not None:
+            click.echo(f"median time to respond: {_duration(timedelta(seconds=seconds))}")
+        for campaign, gained in document["follow_up_gains"].items():
             click.echo(f"answers after follow-up {campaign}: {gained}")
 
 

@@ -237,3 +237,24 @@ def follow_up_gains(session: Session, event_id: int) -> dict[str, int]:
         .order_by(Campaign.id)
     )
     return {f"{campaign_id}: {kind}": gained for campaign_id, kind, gained in rows}
+
+
+def report(session: Session, event_id: int, by: str | None, tz: str) -> dict[str, Any]:
+    """Everything above as one document (the JSON of the CLI and the API): the funnel in total
+    then per list or campaign, registrations per day, the gauge, time to respond, follow-ups."""
+    funnels = [totals(session, event_id)]
+    if by == "list":
+        funnels += by_list(session, event_id)
+    elif by == "campaign":
+        funnels += by_campaign(session, event_id)
+    wait = time_to_respond(session, event_id)
+    return {
+        "funnel": [funnel.row() for funnel in funnels],
+        "per_day": [
+            {"day": day.isoformat(), "registrations": count}
+            for day, count in registrations_per_day(session, event_id, tz)
+        ],
+        "gauge": gauge(session, event_id),
+        "median_seconds_to_respond": wait.total_seconds() if wait is not None else None,
+        "follow_up_gains": follow_up_gains(session, event_id),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from contacts.models import Contact
@@ -121,3 +122,20 @@ def test_the_stats_command_prints_the_funnel_as_a_table_csv_and_json(
     assert len(as_json["funnel"]) == 2
     missing = runner.invoke(main, ["stats", "--event", "999"])
     assert "--event: no event with id 999" in missing.output
+
+
+def test_the_api_gives_the_same_report(client, db, settings, factory, network):
+    from service.api.services import create_token
+
+    event_id = _setup(db, settings, factory)
+    with db.transaction() as session:
+        auth = {"Authorization": f"Bearer {create_token(session, 'tests')}"}
+    answer = client.get(f"/api/v1/events/{event_id}/stats?by=list", headers=auth)
+    assert answer.status_code == 200
+    funnel = answer.get_json()["funnel"]
+    assert [row["name"] for row in funnel] == ["total", "CNCRES", "COORACE", "MES", "RTES"]
+    assert (funnel[0]["responded"], funnel[0]["response_rate"]) == (4, round(4 / 18, 4))
+    assert answer.get_json()["median_seconds_to_respond"] == pytest.approx(7200, abs=60)
+    assert client.get(f"/api/v1/events/{event_id}/stats?by=day", headers=auth).status_code == 422
+    assert client.get("/api/v1/events/999/stats", headers=auth).status_code == 404
+    assert client.get(f"/api/v1/events/{event_id}/stats").status_code == 401

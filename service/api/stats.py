@@ -1,0 +1,23 @@
+"""The response statistics of an event in the JSON API."""
+
+from __future__ import annotations
+
+from flask import request
+
+from service.api.http import Problem, api, authenticated
+from service.events.models import Event
+from service.extensions import get_db, get_settings
+from service.tracking import stats
+
+
+@api.get("/events/<int:event_id>/stats")
+@authenticated
+def event_stats(event_id: int) -> dict[str, object]:
+    """The funnel in total and `?by=list|campaign`, per day, the gauge, time to respond."""
+    by = request.args.get("by") or None
+    if by not in (None, "list", "campaign"):
+        raise Problem(422, "invalid", "the query has invalid parameters", ["by: list or campaign"])
+    with get_db().transaction(write=False) as session:
+        if session.get(Event, event_id) is None:
+            raise Problem(404, "not_found", f"no event with id {event_id}")
+        return stats.report(session, event_id, by, get_settings().timezone)
