@@ -31,7 +31,7 @@ from service.registrations.invitations import (
     invite,
 )
 from service.registrations.queries import REGISTRATION_FIELDS, registration_rows
-from service.tracking.cli import replies_group, stats_command
+from service.tracking.cli import attendees_command, replies_group, stats_command
 
 
 def load_event_file(path: Path) -> EventIn:
@@ -265,6 +265,7 @@ campaign_group.add_command(rule_group)
 main.add_command(campaign_group)
 main.add_command(replies_group)
 main.add_command(stats_command)
+main.add_command(attendees_command)
 
 
 @main.command("run")

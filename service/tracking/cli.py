@@ -1,21 +1,25 @@
-"""`convier replies …` (the replies people wrote, automatic replies and bounce reports apart,
-and marking them handled) and `convier stats` (the response funnel of an event)."""
+"""`convier replies` (what people wrote back, automatic replies and bounce reports apart; marking
+them handled), `convier stats` (an event's response funnel) and `convier attendees` (the lists to
+take to the door)."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy import select
 
-from contacts.exports import write_csv
+from contacts.exports import write_csv, write_xlsx
 from service.cli_context import Context, pass_ctx
 from service.events.models import Event
 from service.registrations.models import Invitation
 from service.tracking import stats
+from service.tracking.exports import ATTENDEE_FIELDS, attendee_rows, signin_sheet
 from service.tracking.models import Reply, ReplyKind
 
 
@@ -103,3 +107,33 @@ def _table(funnels: list[dict[str, Any]], gauge: dict[str, int]) -> None:
         f"seats: {gauge['confirmed']} confirmed, {gauge['offered']} offered, "
         f"{gauge['waitlisted']} waiting, capacity {gauge['capacity']}"
     )
+
+
+@click.command("attendees")
+@click.option("--event", "event_id", required=True, type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "signin"]), default="csv",
+              help="signin: the printable sign-in sheet (HTML)")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="default: stdout")
+@pass_ctx
+def attendees_command(ctx: Context, event_id: int, fmt: str, out: Path | None) -> None:
+    """The people holding a seat, by name: CSV or XLSX (cells that a spreadsheet would run as a
+    formula are neutralised), or the sign-in sheet to print."""
+    with ctx.db.transaction(write=False) as session:
+        if session.get(Event, event_id) is None:
+            raise click.ClickException(f"--event: no event with id {event_id}")
+        if fmt == "signin":
+            data = signin_sheet(session, event_id, ctx.settings.timezone).encode("utf-8")
+        else:
+            rows = attendee_rows(session, event_id)
+            buffer = io.BytesIO()
+            writer = write_xlsx if fmt == "xlsx" else write_csv
+            writer(rows, ATTENDEE_FIELDS, buffer)
+            data = buffer.getvalue()
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"--out: cannot write {out} ({error.strerror})") from None
+    click.echo(f"wrote {out}", err=True)
