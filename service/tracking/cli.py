@@ -66,9 +66,12 @@ def handle_command(ctx: Context, reply_id: int) -> None:
 @click.option(
     "--by", "by", type=click.Choice(["list", "campaign"]), help="one row per list or campaign"
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "json"]), default="table"
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="for xlsx")
 @pass_ctx
-def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str) -> None:
+def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str, out: Path | None) -> None:
     """The funnel of an event's invitations (sent … registered, declined, replied), the response
     rate, registrations per day and the capacity gauge."""
     with ctx.db.transaction(write=False) as session:
@@ -78,8 +81,10 @@ def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str) -> None
     funnels = document["funnel"]
     if fmt == "json":
         click.echo(json.dumps(document, indent=2))
-    elif fmt == "csv":
-        write_csv(funnels, list(funnels[0]), sys.stdout.buffer)
+    elif fmt in ("csv", "xlsx"):
+        buffer = io.BytesIO()
+        (write_xlsx if fmt == "xlsx" else write_csv)(funnels, list(funnels[0]), buffer)
+        _write(buffer.getvalue(), out)
     else:
         _table(funnels, document["gauge"])
         if (seconds := document["median_seconds_to_respond"]) is not None:
@@ -129,6 +134,11 @@ def attendees_command(ctx: Context, event_id: int, fmt: str, out: Path | None) -
             writer = write_xlsx if fmt == "xlsx" else write_csv
             writer(rows, ATTENDEE_FIELDS, buffer)
             data = buffer.getvalue()
+    _write(data, out)
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    """To the file given, or to standard output."""
     if out is None:
         sys.stdout.buffer.write(data)
         return

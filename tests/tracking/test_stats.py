@@ -94,8 +94,8 @@ def test_the_funnel_in_total_per_list_and_per_campaign(db, settings, factory, ne
     assert gauge == {"capacity": 1, "confirmed": 1, "offered": 0, "waitlisted": 1}
 
 
-def test_the_stats_command_prints_the_funnel_as_a_table_csv_and_json(
-    db, settings, factory, network
+def test_the_stats_command_prints_the_funnel_as_a_table_csv_xlsx_and_json(
+    db, settings, factory, network, tmp_path
 ):
     import json
 
@@ -112,6 +112,19 @@ def test_the_stats_command_prints_the_funnel_as_a_table_csv_and_json(
     assert "median time to respond: 2 h 0 min" in table.output
     as_csv = runner.invoke(main, ["stats", "--event", str(event_id), "--format", "csv"])
     assert as_csv.output.splitlines()[1].startswith("total,20,19,18,1,3,1,2,1,1,1,4,")
+    from openpyxl import load_workbook
+
+    xlsx = tmp_path / "funnel.xlsx"
+    runner.invoke(main, ["stats", "--event", str(event_id), "--by", "list", "--format", "xlsx",
+                         "--out", str(xlsx)])  # fmt: skip
+    assert [row[0] for row in load_workbook(xlsx).active.iter_rows(values_only=True)] == [
+        "name",
+        "total",
+        "CNCRES",
+        "COORACE",
+        "MES",
+        "RTES",
+    ]
     as_json = json.loads(
         runner.invoke(
             main, ["stats", "--event", str(event_id), "--by", "campaign", "--format", "json"]
