@@ -12,6 +12,7 @@ from service.extensions import get_db, get_settings
 from service.registrations import forwarding
 from service.registrations.errors import NotAllowed, RegistrationClosed
 from service.registrations.invitations import SuppressedAddress, find_invitation, invitation_token
+from service.registrations.models import Invitation
 from service.registrations.routes import invitation_page, lang_args, link_refused, public
 from service.security import LinkProblem
 
@@ -21,6 +22,18 @@ REFUSALS = {
     SuppressedAddress: "suppressed",
     forwarding.SameAddress: "same",
 }
+
+
+REFUSED = (InvalidEmail, SuppressedAddress, forwarding.SameAddress)
+
+
+def _address_refused(invitation: Invitation, token: str, error: ValueError) -> tuple[str, int]:
+    """The page again, the colleague's address field saying why it was refused."""
+    errors = {"colleague_email": REFUSALS[type(error)]}
+    page = invitation_page(
+        invitation, invitation.registration, token, errors=errors, form=request.form.to_dict()
+    )
+    return page, 422
 
 
 def _colleague_form() -> tuple[str, str]:
@@ -40,11 +53,9 @@ def transfer(token: str) -> BaseResponse | tuple[str, int]:
             return link_refused(invitation)
         try:
             forwarding.transfer(session, get_settings(), invitation, email, name)
-        except (InvalidEmail, SuppressedAddress, forwarding.SameAddress) as error:
+        except REFUSED as error:
             session.rollback()
-            errors = {"colleague_email": REFUSALS[type(error)]}
-            return invitation_page(invitation, invitation.registration, token, errors=errors,
-                                   form=request.form.to_dict()), 422  # fmt: skip
+            return _address_refused(invitation, token, error)
         except NotAllowed:
             session.rollback()
             return invitation_page(invitation, invitation.registration, token), 409
@@ -67,11 +78,9 @@ def colleague(token: str) -> BaseResponse | tuple[str, int]:
             theirs, _ = forwarding.register_colleague(
                 session, settings, invitation, email, name, {}
             )
-        except (InvalidEmail, SuppressedAddress, forwarding.SameAddress) as error:
+        except REFUSED as error:
             session.rollback()
-            errors = {"colleague_email": REFUSALS[type(error)]}
-            return invitation_page(invitation, invitation.registration, token, errors=errors,
-                                   form=request.form.to_dict()), 422  # fmt: skip
+            return _address_refused(invitation, token, error)
         except RegistrationClosed:
             session.rollback()
             return invitation_page(invitation, invitation.registration, token, notice="closed"), 409
