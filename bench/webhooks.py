@@ -72,8 +72,10 @@ from service.config import Settings, load_settings
 from service.db import Database
 from service.mail.models import Message, MessageStatus
 from service.migrate import upgrade
+from service.registrations.models import Invitation
 from service.tracking import stats
 from service.tracking.events import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from service.tracking.funnel import Step
 from service.tracking.models import ProviderEvent, WebhookBatch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,13 +126,27 @@ def prepare(database: Database, settings: Settings) -> tuple[int, list[tuple[int
 
 
 def mark_sent(database: Database, campaign_id: int) -> tuple[int, list[tuple[int, str]]]:
-    """Every queued row of the campaign sent (one UPDATE); (event id, (message id, address))."""
+    """Every queued row of the campaign sent (one UPDATE, and one for the invitations' steps);
+    (event id, (message id, address))."""
     sent_at = datetime.now(UTC) - SENT_AGO
     with database.transaction() as session:
         session.execute(
             update(Message)
             .where(Message.campaign_id == campaign_id, Message.status == MessageStatus.QUEUED)
             .values(status=MessageStatus.SENT, sent_at=sent_at, attempts=1)
+            .execution_options(synchronize_session=False)
+        )
+        # What recording the sends does to the invitations' steps, for all of them at once.
+        session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id.in_(
+                    select(Message.invitation_id).where(
+                        Message.campaign_id == campaign_id, Message.status == MessageStatus.SENT
+                    )
+                )
+            )
+            .values(funnel=Invitation.funnel.op("|")(int(Step.SENT)))
             .execution_options(synchronize_session=False)
         )
     with database.transaction(write=False) as session:

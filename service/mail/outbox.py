@@ -25,6 +25,7 @@ from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.envelope import Outcome, Result
 from service.mail.models import Message, MessageStatus
 from service.registrations.models import Invitation
+from service.tracking import funnel
 
 # Updates of many rows by id go through the table: executemany with per-row values.
 MESSAGE = cast(Table, Message.__table__)
@@ -191,6 +192,7 @@ def record(
         )
     if sent:
         _mark_invitations_sent(session, [row["mid"] for row in sent], now)
+        funnel.mark_sent(session, [row["mid"] for row in sent])
     if retry:
         session.execute(
             update(table)
@@ -277,6 +279,7 @@ def resolve_stuck(
             .values(status=MessageStatus.SENT, sent_at=now, last_error="")
             .execution_options(synchronize_session=False)
         )
+        funnel.mark_sent(session, found)
     if others:
         session.execute(
             update(Message)

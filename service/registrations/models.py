@@ -55,6 +55,8 @@ class Invitation(Base):
         ForeignKey("contact.id", ondelete="CASCADE"), index=True
     )
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The funnel steps its emails reached (service/tracking/funnel.py), kept as they happen.
+    funnel: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The invitation whose link brought this one (a forwarded invitation), for attribution.
     forwarded_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitation.id", ondelete="SET NULL")

@@ -20,6 +20,8 @@ from contacts.suppression import suppress
 from service.config import Settings
 from service.db import Database, insert_ignoring_duplicates, utcnow
 from service.mail.models import Message
+from service.tracking import funnel
+from service.tracking.funnel import step_of
 from service.tracking.models import ProviderEvent, WebhookBatch
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
@@ -131,28 +133,40 @@ def process_batch(db: Database, settings: Settings, batch_id: int) -> int:
         _flag_scanner_clicks(session, rows)
         new = _store(session, rows)
         _suppress(session, settings, new)
+        steps: dict[int, int] = {}
+        for kind, message_id, _, machine in new:
+            if message_id is not None:
+                steps[message_id] = steps.get(message_id, 0) | step_of(kind, machine)
+        funnel.mark(session, steps)
         batch.processed_at, batch.events = now, len(new)
         return len(new)
 
 
-def _store(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int | None, str]]:
-    """Insert the events not seen before; (event, message id, detail) of each new one."""
+def _store(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int | None, str, bool]]:
+    """Insert the events not seen before; (event, message id, detail, machine) of each new one."""
     if not rows:
         return []
     values = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
     unique = list({row["sg_event_id"]: row for row in values}.values())
     statement = insert_ignoring_duplicates(session, ProviderEvent, ProviderEvent.sg_event_id)
     inserted = session.execute(
-        statement.returning(ProviderEvent.event, ProviderEvent.message_id, ProviderEvent.detail),
+        statement.returning(
+            ProviderEvent.event,
+            ProviderEvent.message_id,
+            ProviderEvent.detail,
+            ProviderEvent.machine,
+        ),
         unique,
     )
-    return [(event, message_id, detail) for event, message_id, detail in inserted]
+    return [(event, message_id, detail, machine) for event, message_id, detail, machine in inserted]
 
 
-def _suppress(session: Session, settings: Settings, new: list[tuple[str, int | None, str]]) -> None:
+def _suppress(
+    session: Session, settings: Settings, new: list[tuple[str, int | None, str, bool]]
+) -> None:
     """Hard bounces, spam reports and unsubscribes protect the sender without anyone acting."""
     reasons: dict[int, SuppressionReason] = {}
-    for event, message_id, detail in new:
+    for event, message_id, detail, _ in new:
         if message_id is None:
             continue
         if event == "bounce" and detail in ("bounce", "Invalid Address", "Mailbox Unavailable"):

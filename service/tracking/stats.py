@@ -2,8 +2,9 @@
 opened, clicked, registered, declined, replied, unsubscribed), in total and per network list or
 campaign, the response rate, registrations per day and the capacity gauge.
 
-One set-based query per view: each invitation's facts are read once (events grouped per
-invitation, its registration, its human replies), then counted. A person on several lists counts
+One set-based query per view: each invitation's facts are read once (the steps its emails
+reached, kept as flags on it as events arrive; its registration; its human replies), then
+counted. A person on several lists counts
 in each list and once in the totals. Opens by privacy proxies and clicks by link scanners do not
 count. Response rate = people who registered, declined or wrote back / people delivered (or sent,
 when the provider reports no deliveries: SMTP and file backends)."""
@@ -21,13 +22,24 @@ from sqlalchemy.orm import Session
 from contacts.models import MailingList
 from service.campaigns.models import Campaign, CampaignKind, InvitationList
 from service.events.models import Event
-from service.mail.models import Message, MessageStatus
+from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
-from service.tracking.models import ProviderEvent, Reply, ReplyKind
+from service.tracking import funnel
+from service.tracking.models import Reply, ReplyKind
 
 FUNNEL = ("invited", "sent", "delivered", "bounced", "opened", "clicked", "registered",
           "declined", "replied", "unsubscribed")  # fmt: skip
+
+
+STEPS = {
+    "sent": funnel.Step.SENT,
+    "delivered": funnel.Step.DELIVERED,
+    "bounced": funnel.Step.BOUNCED,
+    "opened": funnel.Step.OPENED,
+    "clicked": funnel.Step.CLICKED,
+    "unsubscribed": funnel.Step.UNSUBSCRIBED,
+}
 
 
 @dataclass(frozen=True)
@@ -58,29 +70,10 @@ class Funnel:
         return {**asdict(self), "response_rate": round(self.response_rate, 4)}
 
 
-def _flag(condition: Any) -> Any:
-    return func.max(case((condition, 1), else_=0))
-
-
 def _facts(event_id: int) -> Any:
-    """One row per invitation of the event with 0/1 for each step."""
-    events = (
-        select(
-            Message.invitation_id.label("invitation_id"),
-            _flag(Message.status == MessageStatus.SENT).label("sent"),
-            _flag(ProviderEvent.event == "delivered").label("delivered"),
-            _flag(ProviderEvent.event.in_(("bounce", "dropped"))).label("bounced"),
-            _flag(and_(ProviderEvent.event == "open", ~ProviderEvent.machine)).label("opened"),
-            _flag(and_(ProviderEvent.event == "click", ~ProviderEvent.machine)).label("clicked"),
-            _flag(
-                ProviderEvent.event.in_(("unsubscribe", "group_unsubscribe", "spamreport"))
-            ).label("unsubscribed"),
-        )
-        .outerjoin(ProviderEvent, ProviderEvent.message_id == Message.id)
-        .where(Message.event_id == event_id, Message.invitation_id.is_not(None))
-        .group_by(Message.invitation_id)
-        .subquery()
-    )
+    """One row per invitation of the event with 0/1 for each step: the steps its emails reached
+    are flags on the invitation (kept as events arrive); answers come from its registration and
+    its replies."""
     replied = (
         select(Reply.invitation_id.label("invitation_id"))
         .where(Reply.kind == ReplyKind.HUMAN, Reply.invitation_id.is_not(None))
@@ -94,24 +87,18 @@ def _facts(event_id: int) -> Any:
     registered = and_(Registration.id.is_not(None), ~declined)
     has_reply = replied.c.invitation_id.is_not(None)
 
-    def step(column: Any) -> Any:
-        return func.coalesce(column, 0).label(column.key)
+    def flag(condition: Any, name: str) -> Any:
+        return case((condition, 1), else_=0).label(name)
 
     return (
         select(
             Invitation.id.label("invitation_id"),
-            step(events.c.sent),
-            step(events.c.delivered),
-            step(events.c.bounced),
-            step(events.c.opened),
-            step(events.c.clicked),
-            case((registered, 1), else_=0).label("registered"),
-            case((declined, 1), else_=0).label("declined"),
-            case((has_reply, 1), else_=0).label("replied"),
-            step(events.c.unsubscribed),
-            case((or_(registered, declined, has_reply), 1), else_=0).label("responded"),
+            *(flag(funnel.has(step), name) for name, step in STEPS.items()),
+            flag(registered, "registered"),
+            flag(declined, "declined"),
+            flag(has_reply, "replied"),
+            flag(or_(registered, declined, has_reply), "responded"),
         )
-        .outerjoin(events, events.c.invitation_id == Invitation.id)
         .outerjoin(Registration, Registration.invitation_id == Invitation.id)
         .outerjoin(replied, replied.c.invitation_id == Invitation.id)
         .where(Invitation.event_id == event_id)

@@ -13,6 +13,7 @@ from service.config import Settings
 from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.models import Message
 from service.security import LinkProblem, Purpose, make_token, read_token
+from service.tracking import funnel
 from service.tracking.models import ProviderEvent
 
 
@@ -56,6 +57,7 @@ def unsubscribe(session: Session, settings: Settings, contact: Contact) -> None:
                 received_at=utcnow(),
             )
         )  # fmt: skip
+        funnel.mark(session, {last: funnel.Step.UNSUBSCRIBED})
 
 
 def masked(email: str) -> str:

@@ -18,6 +18,7 @@ from service.cli import main
 from service.mail.dispatch import SEND_TASK, drain_now
 from service.mail.models import Message, MessageStatus
 from service.registrations.models import Invitation
+from service.tracking import stats
 from tests.mail.conftest import all_in, queue_invitations, sendgrid_env, statuses
 from tests.servers import celery_worker, task_succeeded, wait_for
 from tests.standins.sendgrid import Fault
@@ -53,7 +54,9 @@ def test_a_send_task_delivered_ten_times_makes_one_request(db, factory, standin)
     assert sent_ids(standin) == {message_id: 1}
     assert statuses(db) == {message_id: MessageStatus.SENT}
     with db.transaction(write=False) as session:
-        assert session.scalars(select(Invitation.sent_at)).one() is not None
+        invitation = session.scalars(select(Invitation)).one()
+        assert invitation.sent_at is not None
+        assert stats.totals(session, invitation.event_id).sent == 1  # its step, kept at once
 
 
 def test_a_worker_killed_mid_send_leaves_every_email_sent_exactly_once(db, factory, standin):

@@ -18,6 +18,7 @@ from service import create_app
 from service.campaigns import services
 from service.campaigns.models import CampaignKind
 from service.mail.models import Message
+from service.tracking import funnel, stats
 from service.tracking.events import SIGNATURE_HEADER, TIMESTAMP_HEADER, process_batch
 from service.tracking.models import ProviderEvent, WebhookBatch
 from tests.campaigns.conftest import PEOPLE, email, new_campaign
@@ -132,6 +133,15 @@ def test_bounces_spam_reports_and_unsubscribes_suppress_the_address(
     assert suppressed == [True, False, True, True]  # a blocked bounce is not permanent
     assert machine["open"] is True
     assert machine["click"] is True
+    # The invitations' steps were kept as the batch was read, as a full recount gives them.
+    with db.transaction(write=False) as session:
+        event_id = session.get(Message, messages[0]).event_id
+        live = stats.totals(session, event_id)
+    with db.transaction() as session:
+        funnel.recompute(session, event_id)
+    with db.transaction(write=False) as session:
+        assert stats.totals(session, event_id) == live
+    assert (live.bounced, live.unsubscribed, live.opened, live.clicked) == (2, 2, 0, 0)
 
 
 def test_ten_thousand_events_in_batches_of_a_thousand(webhook, db, settings, messages):
