@@ -136,24 +136,28 @@ def by_list(session: Session, event_id: int) -> list[Funnel]:
 
 
 def by_campaign(session: Session, event_id: int) -> list[Funnel]:
-    """The funnel of each campaign, over the people it wrote to."""
+    """The funnel of each campaign, over the people it wrote to (a campaign has one message per
+    person: its key is (campaign, contact), so no de-duplication is needed)."""
     facts = _facts(event_id)
-    reached = (
-        select(Message.campaign_id, Message.invitation_id)
-        .where(Message.event_id == event_id, Message.campaign_id.is_not(None))
-        .distinct()
-        .subquery()
-    )
-    label = (func.cast(Campaign.id, MailingList.name.type) + ": " + Campaign.kind).label("name")
     rows = session.execute(
-        select(label, *_counts(facts))
+        select(Message.campaign_id, *_counts(facts))
         .select_from(facts)
-        .join(reached, reached.c.invitation_id == facts.c.invitation_id)
-        .join(Campaign, Campaign.id == reached.c.campaign_id)
-        .group_by(Campaign.id, Campaign.kind)
-        .order_by(Campaign.id)
+        .join(Message, Message.invitation_id == facts.c.invitation_id)
+        .where(Message.event_id == event_id, Message.campaign_id.is_not(None))
+        .group_by(Message.campaign_id)
+        .order_by(Message.campaign_id)
+    ).all()
+    kinds = dict(
+        session.execute(
+            select(Campaign.id, Campaign.kind).where(Campaign.event_id == event_id)
+        ).all()
     )
-    return [Funnel(**row._asdict()) for row in rows]
+    funnels = []
+    for row in rows:
+        counts = row._asdict()
+        campaign_id = counts.pop("campaign_id")
+        funnels.append(Funnel(name=f"{campaign_id}: {kinds[campaign_id]}", **counts))
+    return funnels
 
 
 def registrations_per_day(session: Session, event_id: int, tz: str) -> list[tuple[date, int]]:
