@@ -222,19 +222,26 @@ def wait_until_booted(master: int, workers: int) -> None:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], port: int, workers: int, threads: int, log: Path
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    command: list[str] | None = None,
+    cwd: str | Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A running gunicorn serving the application, all workers booted; stopped after."""
+    """A running gunicorn serving the application (or `command`, run in `cwd`), all workers
+    booted; stopped after."""
     with log.open("wb") as log_file:
         server = subprocess.Popen(
-            server_command(f"127.0.0.1:{port}", workers, threads),
+            command or server_command(f"127.0.0.1:{port}", workers, threads),
             env={**os.environ, **env},
-            cwd=env["CONVIER_VAR_DIR"],
+            cwd=cwd or env["CONVIER_VAR_DIR"],
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_until_healthy(env["BASE_URL"], server)
+            wait_until_healthy(f"http://127.0.0.1:{port}", server)
             wait_until_booted(server.pid, workers)
             yield server
         finally:

@@ -24,12 +24,9 @@ import asyncio
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from common import reset_postgres
@@ -39,11 +36,10 @@ from registration_rush import (
     CpuTimes,
     RunResult,
     free_port,
+    gunicorn,
     measure,
     rush,
     server_command,
-    wait_until_booted,
-    wait_until_healthy,
 )
 from sqlalchemy import func, insert, select
 
@@ -88,32 +84,6 @@ def floor_command(bind: str, workers: int, threads: int) -> list[str]:
     ]
 
 
-@contextmanager
-def floor_server(
-    env: dict[str, str], port: int, workers: int, threads: int, log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A running gunicorn serving the floor app, all workers booted; stopped after."""
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            floor_command(f"127.0.0.1:{port}", workers, threads),
-            env={**os.environ, **env},
-            cwd=BENCH_DIR,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_healthy(f"http://127.0.0.1:{port}", server)
-            wait_until_booted(server.pid, workers)
-            yield server
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 def one_run(args: argparse.Namespace, level: str, workdir: Path) -> RunResult:
     """Fresh schema and invitations, fresh server at `level`, one rush, then the rows written."""
     reset_postgres(args.postgres_url)
@@ -132,7 +102,8 @@ def one_run(args: argparse.Namespace, level: str, workdir: Path) -> RunResult:
             connection.execute(
                 insert(invitation), [{"token": t, "first_name": "Personne"} for t in tokens]
             )
-        with floor_server(env, port, args.workers, args.threads, log) as server:
+        command = floor_command(f"127.0.0.1:{port}", args.workers, args.threads)
+        with gunicorn(env, port, args.workers, args.threads, log, command, BENCH_DIR) as server:
             before = CpuTimes.now(server.pid, database)
             load = asyncio.run(rush(f"http://127.0.0.1:{port}", tokens, args.clients))
             cpu = CpuTimes.now(server.pid, database) - before
