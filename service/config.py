@@ -11,6 +11,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAIL_BACKENDS = ("file", "sendgrid", "smtp")
+# How many MAIL_REQUEST_TIMEOUTs one message can stay in flight once its request has started:
+# writing a file; SendGrid's connection, then its answer; SMTP's reconnection (connect, EHLO,
+# STARTTLS, EHLO, AUTH) then MAIL, RCPT, DATA, the message and the end-of-data reply.
+REQUEST_STEPS = {"file": 1, "sendgrid": 2, "smtp": 10}
+MEGABYTE = 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -53,9 +58,17 @@ class Settings:
     mail_batch_size: int = 0
     # First delay before retrying a transient failure; doubled at each attempt.
     mail_retry_base: float = 30.0
-    # Test-only switches for the negative control of the concurrency tests.
-    capacity_guard: bool = True
-    race_delay_ms: float = 0.0
+    # Longest one network operation of a provider may take (SendGrid's HTTP, each SMTP command).
+    mail_request_timeout: float = 30.0
+    # Largest list export the API takes; the app-wide limit of other requests stays small.
+    upload_max_bytes: int = 50 * MEGABYTE
+    # Public POSTs (Flask-Limiter's notation): per personal link, and per client address.
+    link_rate_limit: str = "10 per minute;100 per day"
+    client_rate_limit: str = "120 per minute"
+    # Wrong bearer tokens tolerated per client address.
+    bad_token_limit: str = "10 per minute"  # noqa: S105 - a rate, not a secret
+    # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are believed.
+    trusted_proxies: int = 0
 
     @property
     def broker_url(self) -> str:
@@ -63,6 +76,11 @@ class Settings:
         if self.redis_url:
             return self.redis_url
         return f"sqla+sqlite:///{self.var_dir / 'broker.sqlite'}"
+
+    @property
+    def mail_in_flight_seconds(self) -> float:
+        """Longest one message can be in flight once its request has started."""
+        return self.mail_request_timeout * REQUEST_STEPS.get(self.mail_backend, 1)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -104,6 +122,19 @@ def _positive_number(problems: list[str], name: str, raw: str | None, default: f
         problems.append(f"{name}: expected a positive number, got {raw!r}")
         return default
     return number
+
+
+def _rate_limit(problems: list[str], name: str, raw: str | None, default: str) -> str:
+    from limits import parse_many
+
+    if raw is None:
+        return default
+    try:
+        parse_many(raw)
+    except ValueError:
+        problems.append(f"{name}: expected limits such as '10 per minute;100 per day', got {raw!r}")
+        return default
+    return raw
 
 
 def _valid_public_key(value: str) -> bool:
@@ -213,6 +244,31 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     sending_timeout = _positive_number(
         problems, "MAIL_SENDING_TIMEOUT", _env(environ, "MAIL_SENDING_TIMEOUT"), 600
     )
+    request_timeout = _positive_number(
+        problems, "MAIL_REQUEST_TIMEOUT", _env(environ, "MAIL_REQUEST_TIMEOUT"), 30
+    )
+    in_flight = request_timeout * REQUEST_STEPS.get(mail_backend, 1)
+    if sending_timeout < 2 * in_flight:
+        # The sweeper queues a row again once its claim is that old: by then no request of its
+        # worker may still be in flight, or the person could get the email twice.
+        problems.append(
+            f"MAIL_SENDING_TIMEOUT: must be at least twice the longest a message can be in flight "
+            f"({in_flight:g} s with MAIL_BACKEND={mail_backend} and MAIL_REQUEST_TIMEOUT="
+            f"{request_timeout:g}), got {sending_timeout:g}"
+        )
+    upload_mb = _positive_number(problems, "IMPORT_MAX_MB", _env(environ, "IMPORT_MAX_MB"), 50)
+    proxies = _env(environ, "TRUSTED_PROXIES") or "0"
+    if not proxies.isdigit():
+        problems.append(f"TRUSTED_PROXIES: expected a number of proxies (0, 1…), got {proxies!r}")
+        proxies = "0"
+    limits = {
+        name: _rate_limit(problems, name, _env(environ, name), default)
+        for name, default in (
+            ("RATE_LIMIT_PER_LINK", Settings.link_rate_limit),
+            ("RATE_LIMIT_PER_ADDRESS", Settings.client_rate_limit),
+            ("RATE_LIMIT_BAD_TOKENS", Settings.bad_token_limit),
+        )
+    }
 
     if problems:
         raise ConfigError(problems)
@@ -239,6 +295,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_batch_size=batch_size,
         sendgrid_webhook_public_key=webhook_key,
         sendgrid_inbound_secret=inbound_secret,
-        capacity_guard=_env(environ, "CONVIER_TEST_UNGUARDED") != "1",
-        race_delay_ms=float(_env(environ, "CONVIER_TEST_RACE_DELAY_MS") or 0),
+        mail_request_timeout=request_timeout,
+        upload_max_bytes=int(upload_mb * MEGABYTE),
+        link_rate_limit=limits["RATE_LIMIT_PER_LINK"],
+        client_rate_limit=limits["RATE_LIMIT_PER_ADDRESS"],
+        bad_token_limit=limits["RATE_LIMIT_BAD_TOKENS"],
+        trusted_proxies=int(proxies),
     )

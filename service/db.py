@@ -126,21 +126,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The engine and session factories of one process."""
 
-    def __init__(
-        self, url: str, capacity_guard: bool = True, race_delay: float = 0.0, **engine_kwargs: Any
-    ):
+    def __init__(self, url: str, **engine_kwargs: Any):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        # Without the guard (a test-only negative control), SQLite writes autocommit statement by
-        # statement, as naive code does, instead of holding the write lock for the transaction.
-        begin = "IMMEDIATE" if capacity_guard else "NONE"
         writer_bind = (
-            self.engine.execution_options(sqlite_begin=begin) if self.is_sqlite else self.engine
+            self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            if self.is_sqlite
+            else self.engine
         )
-        info = {"capacity_guard": capacity_guard, "race_delay": race_delay}
-        self._writer = sessionmaker(writer_bind, expire_on_commit=False, info=info)
+        self._writer = sessionmaker(writer_bind, expire_on_commit=False)
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Session]:

@@ -24,12 +24,8 @@ def select_locale() -> str:
 
 
 def init_database(app: Flask, settings: Settings) -> Database:
-    """Create the Database of this app, honouring the test-only capacity guard switch."""
-    database = Database(
-        settings.database_url,
-        capacity_guard=settings.capacity_guard,
-        race_delay=settings.race_delay_ms / 1000,
-    )
+    """Create the Database of this app."""
+    database = Database(settings.database_url)
     app.extensions["convier.db"] = database
     return database
 

@@ -9,10 +9,12 @@ import sys
 from types import FrameType
 
 
-def gunicorn_args(bind: str, workers: int, threads: int) -> list[str]:
-    """The gunicorn command line of the web application."""
+def gunicorn_args(
+    bind: str, workers: int, threads: int, app: str = "service.wsgi:app"
+) -> list[str]:
+    """The gunicorn command line of the web application (`app`: its WSGI callable)."""
     return [
-        sys.executable, "-m", "gunicorn", "service.wsgi:app",
+        sys.executable, "-m", "gunicorn", app,
         "--config", "python:service.gunicorn_conf",
         "--bind", bind, "--workers", str(workers), "--threads", str(threads),
     ]  # fmt: skip

@@ -101,11 +101,15 @@ def _child_env(extra: Mapping[str, str] | None) -> dict[str, str]:
 
 @contextmanager
 def live_server(
-    env: Mapping[str, str] | None = None, workers: int = 2, threads: int = 8
+    env: Mapping[str, str] | None = None,
+    workers: int = 2,
+    threads: int = 8,
+    app: str = "service.wsgi:app",
 ) -> Iterator[str]:
-    """The web application under gunicorn on a free port; yields its base URL."""
+    """The web application (or the test-only `app`) under gunicorn on a free port; yields its
+    base URL."""
     port = free_port()
-    args = gunicorn_args(f"127.0.0.1:{port}", workers, threads)
+    args = gunicorn_args(f"127.0.0.1:{port}", workers, threads, app)
     process = subprocess.Popen(
         [*args, "--access-logfile", "/dev/null"], cwd=ROOT, env=_child_env(env),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -50,6 +50,25 @@ def parse_body(model: type[M]) -> M:
         raise Problem(422, "invalid", INVALID, describe_errors(exc)) from None
 
 
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def flag_arg(name: str) -> bool:
+    """A yes/no query parameter: true, 1, false or 0 (absent: false); Problem 422 otherwise,
+    so that `dry_run=True` or `dry_run=yes` never does the real thing by mistake."""
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw not in FLAGS:
+        raise Problem(
+            422,
+            "invalid",
+            "the query has invalid parameters",
+            [f"{name}: expected true, false, 1 or 0, got {raw[:40]!r}"],
+        )
+    return FLAGS[raw]
+
+
 def authenticated(view: F) -> F:
     """Require `Authorization: Bearer <token>` made by `convier token create`."""
 
@@ -66,7 +85,7 @@ def authenticated(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@api.errorhandler(Problem)
+@api.app_errorhandler(Problem)  # contacts_api raises it too
 def _problem(error: Problem) -> tuple[dict[str, Any], int]:
     return error.answer
 

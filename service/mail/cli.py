@@ -15,7 +15,7 @@ from service.config import Settings
 from service.db import isoformat, utcnow
 from service.events.models import Event
 from service.mail.compose import Claimed, content_for, recipient_for
-from service.mail.envelope import UnsafeHeader
+from service.mail.envelope import NO_ROW, UnsafeHeader
 from service.mail.mime import build_message
 from service.mail.models import Message, MessageStatus
 from service.mail.render import LANGUAGES, UnknownEmail, language_of
@@ -50,8 +50,9 @@ def preview_row(
         deadline = registration.offer_expires_at or deadline
     rank = waitlist_rank(session, registration) if registration else None
     return Claimed(
-        id=0,
+        id=NO_ROW,
         attempts=0,
+        claimed_at=utcnow(),
         template=name,
         language=language_of(language or (contact.language if contact else "fr")),
         event_id=event.id,

@@ -3,6 +3,7 @@ event, template and language, with tags where each recipient's values go."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -10,6 +11,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact
@@ -19,12 +21,23 @@ from service.events.models import Event
 from service.mail.attachments import CALENDAR_METHODS, TICKET_EMAILS, event_ics, ticket_qr
 from service.mail.context import email_context
 from service.mail.context import personal_values as person_values
-from service.mail.envelope import Address, Attachment, Batch, Content, Recipient, text_tag
+from service.mail.envelope import (
+    Address,
+    Attachment,
+    Batch,
+    Content,
+    Outcome,
+    Recipient,
+    Result,
+    text_tag,
+)
 from service.mail.models import Message
 from service.mail.render import CAMPAIGN_EMAILS, format_date, render_email
 from service.registrations.models import Invitation
 from service.security import Purpose, make_token
 from service.tracking.unsubscribe import unsubscribe_token
+
+log = logging.getLogger(__name__)
 
 # What an email says about one registration goes into its tags, not into the shared content.
 PERSONAL_EXTRA = frozenset({"waitlist_position", "offer_expires_at"})
@@ -36,6 +49,7 @@ class Claimed:
 
     id: int
     attempts: int
+    claimed_at: datetime
     template: str
     language: str
     event_id: int
@@ -55,6 +69,7 @@ def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
         select(
             Message.id,
             Message.attempts,
+            Message.claimed_at,
             Message.template,
             Message.language,
             Message.event_id,
@@ -175,19 +190,51 @@ def campaign_overrides(session: Session, campaign_id: int, content: Content) -> 
     return replace(content, subject=campaign.subject or content.subject, sender=sender_address)
 
 
-def build_batches(session: Session, settings: Settings, rows: Sequence[Claimed]) -> list[Batch]:
-    """One batch per shared content; each content rendered once."""
+def build_batches(
+    session: Session, settings: Settings, rows: Sequence[Claimed]
+) -> tuple[list[Batch], list[Outcome]]:
+    """One batch per shared content, each content rendered once; and a FAILED outcome, with its
+    reason, for each row whose email cannot be built (the others still go)."""
     groups: dict[tuple[Any, ...], list[Claimed]] = {}
     for row in rows:
         groups.setdefault(_group_key(row), []).append(row)
-    batches = []
+    batches: list[Batch] = []
+    failed: list[Outcome] = []
     for members in groups.values():
         first = members[0]
-        event = session.get(Event, first.event_id)
-        assert event is not None, "a message's event is deleted with it"
-        content = content_for(settings, event, first.template, first.language, _shared_extra(first))
-        if first.campaign_id is not None:
-            content = campaign_overrides(session, first.campaign_id, content)
-        recipients = tuple(recipient_for(settings, event, row) for row in members)
-        batches.append(Batch(content, recipients))
-    return batches
+        try:
+            content = _shared_content(session, settings, first)
+        except SQLAlchemyError:
+            raise  # the database, not the email: the rows stay claimed, for the sweeper
+        except Exception as exc:  # anything the organiser's text can trip fails these alone
+            failed += [_cannot_build(row, exc) for row in members]
+            continue
+        recipients = []
+        for row in members:
+            try:
+                recipients.append(recipient_for(settings, content.event, row))
+            except Exception as exc:  # a person's own values (a name, an address)
+                failed.append(_cannot_build(row, exc))
+        if recipients:
+            batches.append(Batch(content.content, tuple(recipients)))
+    return batches, failed
+
+
+@dataclass(frozen=True)
+class _Shared:
+    event: Event
+    content: Content
+
+
+def _shared_content(session: Session, settings: Settings, first: Claimed) -> _Shared:
+    event = session.get(Event, first.event_id)
+    assert event is not None, "a message's event is deleted with it"
+    content = content_for(settings, event, first.template, first.language, _shared_extra(first))
+    if first.campaign_id is not None:
+        content = campaign_overrides(session, first.campaign_id, content)
+    return _Shared(event, content)
+
+
+def _cannot_build(row: Claimed, error: Exception) -> Outcome:
+    log.warning("message %d cannot be built: %s", row.id, error, exc_info=error)
+    return Outcome(row.id, Result.FAILED, error=f"the email cannot be built: {error}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from contacts.suppression import suppressed_among
@@ -13,7 +14,7 @@ from service.db import Database, utcnow
 from service.mail import outbox
 from service.mail.backends import Backend, ProviderUnreachable
 from service.mail.compose import build_batches, load_claimed
-from service.mail.envelope import Batch, Outcome, Result
+from service.mail.envelope import Batch, Outcome, Result, unsent
 from service.mail.ratelimit import Pause, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,17 @@ def deliver(
         with db.transaction() as session:
             outbox.mark_suppressed(session, [r.id for r in rows if r.email in blocked])
         rows = [row for row in rows if row.email not in blocked]
+    if not rows:
+        return totals
     attempts = {row.id: row.attempts for row in rows}
+    # The sweeper queues a row again once its claim is MAIL_SENDING_TIMEOUT old: no request may
+    # start unless it is sure to be over by then, or the person could get the email twice.
+    claimed = min(row.claimed_at for row in rows).timestamp()
+    deadline = claimed + settings.mail_sending_timeout - settings.mail_in_flight_seconds
     with db.transaction(write=False) as session:
-        batches = build_batches(session, settings, rows)
+        batches, unbuildable = build_batches(session, settings, rows)
+    if unbuildable:
+        _record(db, settings, unbuildable, attempts, totals)
     size = min(backend.batch_size, settings.mail_batch_size or backend.batch_size)
     if limiter is not None:
         size = max(1, min(size, int(limiter.capacity)))
@@ -55,21 +64,34 @@ def deliver(
         held = _held_back(limiter, pause, len(part.recipients))
         if held:
             # Not this worker's turn: the rows wait, unsent and not counted as an attempt.
-            with db.transaction() as session:
-                rest = [r.message_id for p in parts[number:] for r in p.recipients]
-                outbox.release(session, rest, utcnow() + timedelta(seconds=held))
+            later = time.time() + held
+            rest = [r for p in parts[number:] for r in p.recipients]
+            _record(
+                db, settings, [replace(o, not_before=later) for o in unsent(rest)], attempts, totals
+            )
             break
-        outcomes = backend.send(part)
+        outcomes = backend.send(part, deadline)
         if pause is not None:
             resets = [o.not_before for o in outcomes if o.not_before is not None]
             if resets:
                 pause.hold_until(max(resets))
-        with db.transaction() as session:
-            counts = outbox.record(session, outcomes, attempts, utcnow(), settings.mail_retry_base)
-        for result, count in counts.items():
-            totals[result] += count
-        _log_failures(outcomes)
+        _record(db, settings, outcomes, attempts, totals)
     return totals
+
+
+def _record(
+    db: Database,
+    settings: Settings,
+    outcomes: Sequence[Outcome],
+    attempts: dict[int, int],
+    totals: dict[Result, int],
+) -> None:
+    """Write the outcomes in their own transaction and add them to `totals`."""
+    with db.transaction() as session:
+        counts = outbox.record(session, outcomes, attempts, utcnow(), settings.mail_retry_base)
+    for result, count in counts.items():
+        totals[result] += count
+    _log_failures(outcomes)
 
 
 def _held_back(limiter: RateLimiter | None, pause: Pause | None, count: int) -> float:

@@ -11,7 +11,7 @@ part) and each recipient carries the raw values. SendGrid replaces the tags itse
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address as HeaderAddress
 from email.utils import formataddr
@@ -88,11 +88,16 @@ class Content:
             check_header_value(name, value)
 
 
+# The message id of an email that has no outbox row (a test send, a preview): no id goes to the
+# provider, so that none of its events can be taken for another email's.
+NO_ROW = 0
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One email of a batch: its outbox row, its address and its personal values."""
 
-    message_id: int  # the outbox row; the only id sent to the provider (custom_args)
+    message_id: int  # the outbox row (or NO_ROW); the only id sent to the provider (custom_args)
     to: Address
     substitutions: Mapping[str, str] = field(default_factory=dict)  # tag name → raw value
     headers: Mapping[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
@@ -146,6 +151,13 @@ class Result(enum.StrEnum):
     RETRY = "retry"  # transient (429, 5xx, timeout, refused connection): try again later
     FAILED = "failed"  # permanent (other 4xx, refused address): never retried
     UNCERTAIN = "uncertain"  # the request may have been accepted: the answer was lost
+    UNSENT = "unsent"  # not tried: its claim would have ended while the request was in flight
+
+
+def unsent(recipients: Sequence[Recipient]) -> list[Outcome]:
+    """The outcomes of recipients a backend did not try because the claim's deadline passed."""
+    text = "not tried: the claim ended before the request could; queued again"
+    return [Outcome(r.message_id, Result.UNSENT, error=text) for r in recipients]
 
 
 @dataclass(frozen=True)

@@ -154,29 +154,38 @@ def record(
     backoff_first: float = BACKOFF_FIRST_SECONDS,
 ) -> dict[Result, int]:
     """Write what the provider answered for each claimed row; return the count per result.
-    `attempts` gives each row's attempt count after its claim."""
+    `attempts` gives each row's attempt count after its claim: a row is changed only while that
+    claim holds it, so a claim the sweeper has ended and another worker has taken is left to
+    that worker (an email that did leave is recorded as sent whatever the claim)."""
     sent: list[dict[str, Any]] = []
     retry: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     uncertain: list[dict[str, Any]] = []
+    unsent: list[dict[str, Any]] = []
     counts = dict.fromkeys(Result, 0)
     for outcome in outcomes:
         counts[outcome.result] += 1
-        row = {"mid": outcome.message_id, "error": outcome.error[:2000]}
+        attempt = attempts.get(outcome.message_id, 0)
+        row = {"mid": outcome.message_id, "error": outcome.error[:2000], "attempt": attempt}
+        not_before = (
+            datetime.fromtimestamp(outcome.not_before, now.tzinfo)
+            if outcome.not_before is not None
+            else now
+        )
         if outcome.result is Result.SENT:
             sent.append({**row, "provider": outcome.provider_id})
-        elif outcome.result is Result.RETRY and attempts.get(outcome.message_id, 0) < MAX_ATTEMPTS:
-            wait = backoff_seconds(attempts.get(outcome.message_id, 1), backoff_first)
-            due = now + timedelta(seconds=wait)
-            if outcome.not_before is not None:
-                due = max(due, datetime.fromtimestamp(outcome.not_before, now.tzinfo))
-            retry.append({**row, "due": due})
+        elif outcome.result is Result.UNSENT:
+            unsent.append({**row, "due": not_before})
+        elif outcome.result is Result.RETRY and attempt < MAX_ATTEMPTS:
+            wait = backoff_seconds(max(attempt, 1), backoff_first)
+            retry.append({**row, "due": max(now + timedelta(seconds=wait), not_before)})
         elif outcome.result is Result.UNCERTAIN:
             uncertain.append(row)
         else:
             failed.append(row)
     by_id = MESSAGE.c.id == bindparam("mid")
     sending = MESSAGE.c.status == MessageStatus.SENDING
+    ours = MESSAGE.c.attempts == bindparam("attempt")
     table = MESSAGE
     if sent:
         session.execute(
@@ -190,29 +199,39 @@ def record(
             ),
             sent,
         )
-    if sent:
         _mark_invitations_sent(session, [row["mid"] for row in sent], now)
         funnel.mark_sent(session, [row["mid"] for row in sent])
     if retry:
         session.execute(
             update(table)
-            .where(by_id, sending)
+            .where(by_id, sending, ours)
             .values(
                 status=MessageStatus.QUEUED, due_at=bindparam("due"), last_error=bindparam("error")
             ),
             retry,
         )
+    if unsent:
+        # Never tried: the claim does not count as an attempt.
+        session.execute(
+            update(table)
+            .where(by_id, sending, ours)
+            .values(
+                status=MessageStatus.QUEUED, due_at=bindparam("due"), attempts=table.c.attempts - 1
+            ),
+            unsent,
+        )
     if failed:
         session.execute(
             update(table)
-            .where(by_id, sending)
+            .where(by_id, sending, ours)
             .values(status=MessageStatus.FAILED, last_error=bindparam("error")),
             failed,
         )
     if uncertain:
         # Left in `sending`: the sweeper asks the provider once the sending timeout has passed.
         session.execute(
-            update(table).where(by_id, sending).values(last_error=bindparam("error")), uncertain
+            update(table).where(by_id, sending, ours).values(last_error=bindparam("error")),
+            uncertain,
         )
     return counts
 
@@ -230,17 +249,6 @@ def _mark_invitations_sent(session: Session, message_ids: list[int], now: dateti
         .values(sent_at=now)
         .execution_options(synchronize_session=False)
     )
-
-
-def release(session: Session, message_ids: Sequence[int], due_at: datetime) -> None:
-    """Give claimed rows back unsent, due at `due_at`; their claim does not count as an attempt."""
-    if message_ids:
-        session.execute(
-            update(Message)
-            .where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
-            .values(status=MessageStatus.QUEUED, due_at=due_at, attempts=Message.attempts - 1)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def mark_suppressed(session: Session, message_ids: Sequence[int]) -> None:
@@ -269,7 +277,8 @@ def stuck(session: Session, older_than: datetime, limit: int = 5000) -> list[int
 def resolve_stuck(
     session: Session, message_ids: Sequence[int], accepted: set[int], now: datetime
 ) -> None:
-    """Mark the rows the provider accepted as sent, and queue the others again."""
+    """Mark the rows the provider accepted as sent, and queue the others again; a row claimed
+    MAX_ATTEMPTS times without an answer has failed (never an endless loop)."""
     found = [i for i in message_ids if i in accepted]
     others = [i for i in message_ids if i not in accepted]
     if found:
@@ -281,9 +290,19 @@ def resolve_stuck(
         )
         funnel.mark_sent(session, found)
     if others:
+        stuck_rows = (Message.id.in_(others), Message.status == MessageStatus.SENDING)
         session.execute(
             update(Message)
-            .where(Message.id.in_(others), Message.status == MessageStatus.SENDING)
+            .where(*stuck_rows, Message.attempts >= MAX_ATTEMPTS)
+            .values(
+                status=MessageStatus.FAILED,
+                last_error=f"given up: claimed {MAX_ATTEMPTS} times and never sent",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Message)
+            .where(*stuck_rows)
             .values(
                 status=MessageStatus.QUEUED,
                 due_at=now,

@@ -8,7 +8,6 @@ Timestamps are taken after the lock, so that they follow the order in which seat
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,16 +29,13 @@ Status = RegistrationStatus
 
 def lock_event(session: Session, event_id: int) -> Event:
     """The event, re-read under its lock; every seat decision is made after this call."""
-    stmt = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
-    if session.info.get("capacity_guard", True):
-        stmt = stmt.with_for_update()
-    event = session.execute(stmt).scalar_one()
-    # Test-only: widens the window between reading the counters and writing them back, so that
-    # the unguarded negative control reliably shows the race it exists to show.
-    delay = session.info.get("race_delay", 0.0)
-    if delay:
-        time.sleep(delay)
-    return event
+    stmt = (
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(stmt).scalar_one()
 
 
 def _current(session: Session, invitation_id: int) -> Registration | None:
@@ -104,8 +100,6 @@ def register(
     if not event.is_open(now or utcnow()):
         raise RegistrationClosed(event.title)
     cleaned = clean_answers(event, answers)
-    if not session.info.get("capacity_guard", True):
-        return _register_unguarded(session, invitation, registration, cleaned, now)
     seated, position = claim_place(session, event.id)
     moment = now or utcnow()
     values = _place_values(seated, position, moment) | {"answers": cleaned, "end_reason": ""}
@@ -233,29 +227,6 @@ def _write_place(
     if reopened is None:
         return None
     session.refresh(registration)
-    return registration
-
-
-def _register_unguarded(
-    session: Session,
-    invitation: Invitation,
-    registration: Registration | None,
-    answers: dict[str, Any],
-    now: datetime | None,
-) -> Registration:
-    """Test-only negative control: the naive check-then-write that concurrent requests overbook."""
-    event = lock_event(session, invitation.event_id)
-    moment = now or utcnow()
-    if registration is None:
-        registration = Registration(invitation_id=invitation.id, event_id=event.id)
-        session.add(registration)
-    registration.answers = answers
-    registration.end_reason = ""
-    if event.waitlist_count == 0 and event.seats_held < event.capacity:
-        _hold_seat(event, registration, Status.CONFIRMED, moment)
-    else:
-        _join_waitlist(event, registration, moment)
-    session.flush()
     return registration
 
 

@@ -88,7 +88,9 @@ def test_a_campaign_whose_queues_were_lost_is_completed_by_the_tick(db, factory,
         services.launch(session, campaign_id, build_after_commit)
     # The build task is in the broker; starting the worker purges it, as a Redis restart without
     # persistence loses its queues. The tick finds the silent build and starts it again.
-    env = {"TICK_SECONDS": "0.5", "MAIL_SENDING_TIMEOUT": "1"}
+    # A build silent for 3 s is started again; a claim lasts 3 s, and no file is written in its
+    # last second, so that the sweeper never queues again an email being written.
+    env = {"TICK_SECONDS": "0.5", "MAIL_SENDING_TIMEOUT": "3", "MAIL_REQUEST_TIMEOUT": "1"}
     with celery_worker(env, concurrency=2, beat=True) as log:
         wait_for(
             lambda: campaign_state(db, campaign_id) is CampaignState.DONE, 90, "the campaign to end"

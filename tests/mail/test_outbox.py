@@ -112,6 +112,8 @@ def test_a_row_failing_too_often_is_failed(db, person):
     with db.transaction() as session:
         [message_id] = outbox.queue(session, [_new(*person, "k")])
     with db.transaction() as session:
+        # Its last attempt: queued again after each of the others.
+        session.execute(update(Message).values(attempts=outbox.MAX_ATTEMPTS - 1))
         outbox.claim_message(session, message_id)
     with db.transaction() as session:
         outbox.record(

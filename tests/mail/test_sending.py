@@ -64,7 +64,10 @@ def test_a_worker_killed_mid_send_leaves_every_email_sent_exactly_once(db, facto
     # Requests of 250: the first two are answered, the third is accepted but its answer is held
     # back, and the worker is killed while it waits: those 250 left, but the worker never knew.
     standin.inject(Fault.slow(0), Fault.slow(0), Fault.late(30))
-    env = sendgrid_env(standin, MAIL_BATCH_SIZE="250")
+    # The worker waits for that answer (5 s at most) until it is killed.
+    env = sendgrid_env(
+        standin, MAIL_BATCH_SIZE="250", MAIL_REQUEST_TIMEOUT="5", MAIL_SENDING_TIMEOUT="20"
+    )
     with celery_worker(env, concurrency=2) as log:
         drain_now()
         wait_for(lambda: standin.delivery_count() >= 750, 60, "a tenth of the emails to leave")

@@ -20,8 +20,9 @@ from tests.service.helpers import check_counters, waitlist
 
 pytestmark = pytest.mark.slow
 
-RACE_WIDENER = {"CONVIER_TEST_RACE_DELAY_MS": "5"}
-UNGUARDED = {**RACE_WIDENER, "CONVIER_TEST_UNGUARDED": "1"}
+RACE_WIDENER = {"RACE_DELAY_MS": "5"}
+UNGUARDED = {**RACE_WIDENER, "UNGUARDED": "1"}
+RACING_APP = "tests.racing_app:app"  # the test-only app that can widen or unguard the race
 
 
 def _rush(base: str, tokens: list[str]) -> list[int]:
@@ -42,7 +43,7 @@ def _registrations(db, event_id: int) -> list[Registration]:
 def test_500_concurrent_registrations_hold_exactly_100_seats(db, factory):
     event_id = factory.event(capacity=100)
     tokens = [p.token for p in factory.invitees(event_id, 500)]
-    with live_server(RACE_WIDENER, workers=3, threads=8) as base:
+    with live_server(RACE_WIDENER, workers=3, threads=8, app=RACING_APP) as base:
         codes = _rush(base, tokens)
     assert sorted(set(codes)) == [303], f"unexpected answers: {sorted(set(codes))}"
     rows = _registrations(db, event_id)
@@ -63,7 +64,7 @@ def test_500_concurrent_registrations_hold_exactly_100_seats(db, factory):
 def test_negative_control_without_the_guard_overbooks(db, factory):
     event_id = factory.event(capacity=100)
     tokens = [p.token for p in factory.invitees(event_id, 500)]
-    with live_server(UNGUARDED, workers=3, threads=8) as base:
+    with live_server(UNGUARDED, workers=3, threads=8, app=RACING_APP) as base:
         _rush(base, tokens)
     confirmed = sum(r.status is S.CONFIRMED for r in _registrations(db, event_id))
     assert confirmed > 100, (
@@ -75,7 +76,10 @@ def test_50_concurrent_posts_of_one_link_make_one_registration(db, factory):
     event_id = factory.event(capacity=10)
     token = factory.invitees(event_id, 1)[0].token
     barrier = threading.Barrier(50)
-    with live_server(RACE_WIDENER, workers=3, threads=8) as base, ThreadPoolExecutor(50) as pool:
+    with (
+        live_server(RACE_WIDENER, workers=3, threads=8, app=RACING_APP) as base,
+        ThreadPoolExecutor(50) as pool,
+    ):
         codes = list(pool.map(lambda _: click(base, token, barrier=barrier), range(50)))
     assert codes == [303] * 50
     rows = _registrations(db, event_id)
@@ -100,7 +104,7 @@ def test_cancellations_racing_registrations_never_exceed_capacity(db, factory, p
     seated = factory.invitees(event_id, capacity, prefix="seated")
     queued = factory.invitees(event_id, 25, prefix="queued")
     newcomers = factory.invitees(event_id, 20, prefix="new")
-    with live_server(RACE_WIDENER, workers=3, threads=8) as base:
+    with live_server(RACE_WIDENER, workers=3, threads=8, app=RACING_APP) as base:
         assert set(click_all(base, [p.token for p in seated], 10)) == {303}
         assert set(click_all(base, [p.token for p in queued], 10)) == {303}
         first_in_line = waitlist(db, event_id)

@@ -61,3 +61,24 @@ def test_old_keys_verify_and_the_new_key_signs(tmp_path):
         }
     )
     assert settings.signing_keys == ["a" * 20, "b" * 20, "n" * 20]
+
+
+def test_a_claim_must_outlast_any_request_in_flight(tmp_path):
+    base = {"CONVIER_VAR_DIR": str(tmp_path), "MAIL_BACKEND": "smtp", "SMTP_URL": "smtp://mx"}
+    with pytest.raises(ConfigError) as error:
+        load_settings({**base, "MAIL_SENDING_TIMEOUT": "300", "MAIL_REQUEST_TIMEOUT": "30"})
+    [problem] = error.value.problems
+    assert problem.startswith("MAIL_SENDING_TIMEOUT: must be at least twice")
+    assert "300 s with MAIL_BACKEND=smtp" in problem
+    fine = load_settings({**base, "MAIL_SENDING_TIMEOUT": "300", "MAIL_REQUEST_TIMEOUT": "10"})
+    assert fine.mail_in_flight_seconds == 100
+
+
+def test_rate_limits_are_checked_and_name_their_variable(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_settings({"CONVIER_VAR_DIR": str(tmp_path), "RATE_LIMIT_PER_LINK": "lots"})
+    assert [p.split(":")[0] for p in error.value.problems] == ["RATE_LIMIT_PER_LINK"]
+    settings = load_settings(
+        {"CONVIER_VAR_DIR": str(tmp_path), "RATE_LIMIT_PER_ADDRESS": "5 per second"}
+    )
+    assert settings.client_rate_limit == "5 per second"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 from service.config import Settings
@@ -18,8 +19,9 @@ class Backend(Protocol):
     #: How many recipients one `send` call should be given at most.
     batch_size: int
 
-    def send(self, batch: Batch) -> list[Outcome]:
-        """Send every recipient of `batch`; one Outcome per recipient, in the same order."""
+    def send(self, batch: Batch, deadline: float = math.inf) -> list[Outcome]:
+        """Send every recipient of `batch`; one Outcome per recipient, in the same order. No
+        request starts after `deadline` (epoch seconds): those recipients are UNSENT."""
         ...
 
     def close(self) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from service.config import Settings
-from service.mail.envelope import Batch, Outcome, Result, UnsafeHeader
+from service.mail.envelope import Batch, Outcome, Result, UnsafeHeader, unsent
 from service.mail.mime import MessageRenderer, RenderedMessage
 
 
@@ -40,14 +42,16 @@ class FileBackend:
     def __init__(self, settings: Settings) -> None:
         self.outbox = settings.var_dir / "outbox"
 
-    def send(self, batch: Batch) -> list[Outcome]:
+    def send(self, batch: Batch, deadline: float = math.inf) -> list[Outcome]:
         """Write every recipient's message; one Outcome per recipient, in the same order."""
         try:
             renderer = MessageRenderer(batch.content)
         except UnsafeHeader as exc:
             return [Outcome(r.message_id, Result.FAILED, error=str(exc)) for r in batch.recipients]
-        outcomes = []
-        for recipient in batch.recipients:
+        outcomes: list[Outcome] = []
+        for number, recipient in enumerate(batch.recipients):
+            if time.time() >= deadline:
+                return outcomes + unsent(batch.recipients[number:])
             try:
                 message = renderer.render(recipient)
             except UnsafeHeader as exc:

@@ -20,6 +20,7 @@ from python_http_client.exceptions import HTTPError
 from service.config import Settings
 from service.mail.backends import ProviderUnreachable
 from service.mail.envelope import (
+    NO_ROW,
     Address,
     Attachment,
     Batch,
@@ -28,6 +29,7 @@ from service.mail.envelope import (
     Recipient,
     Result,
     tag_values,
+    unsent,
 )
 
 DEFAULT_HOST = "https://api.sendgrid.com"
@@ -44,21 +46,23 @@ class SendGridBackend:
 
     batch_size = MAX_RECIPIENTS
 
-    def __init__(self, settings: Settings, timeout: float = 30.0) -> None:
+    def __init__(self, settings: Settings, timeout: float | None = None) -> None:
         #: Seconds to wait for a connection (then RETRY), then for the answer (then UNCERTAIN).
-        self.timeout = timeout
+        self.timeout = timeout or settings.mail_request_timeout
         self._client = sendgrid.SendGridAPIClient(
             api_key=settings.sendgrid_api_key,
             host=(settings.sendgrid_api_host or DEFAULT_HOST).rstrip("/"),
         )
 
-    def send(self, batch: Batch) -> list[Outcome]:
+    def send(self, batch: Batch, deadline: float = math.inf) -> list[Outcome]:
         """Send every recipient of `batch`; one Outcome per recipient, in the same order."""
         by_position: dict[int, Outcome] = {}
         rate_limited: Outcome | None = None
         for positions in split_requests(batch.recipients):
             recipients = [batch.recipients[i] for i in positions]
-            if rate_limited:
+            if time.time() >= deadline:
+                answers = unsent(recipients)
+            elif rate_limited:
                 # Further requests would only meet the same limit: they wait as long.
                 answers = [replace(rate_limited, message_id=r.message_id) for r in recipients]
             else:
@@ -171,10 +175,9 @@ def mail_send_body(content: Content, recipients: Sequence[Recipient]) -> dict[st
 
 def _personalization(recipient: Recipient) -> dict[str, Any]:
     # custom_args carry the outbox id only: SendGrid keeps them long-term as non-personal data.
-    personalization: dict[str, Any] = {
-        "to": [_address(recipient.to, recipient=True)],
-        "custom_args": {"message_id": str(recipient.message_id)},
-    }
+    personalization: dict[str, Any] = {"to": [_address(recipient.to, recipient=True)]}
+    if recipient.message_id != NO_ROW:
+        personalization["custom_args"] = {"message_id": str(recipient.message_id)}
     if recipient.substitutions:
         personalization["substitutions"] = tag_values(recipient)
     if recipient.headers:

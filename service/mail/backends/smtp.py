@@ -22,14 +22,16 @@ connection: we reconnect once and go on.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import smtplib
 import ssl
 import threading
+import time
 from urllib.parse import unquote, urlsplit
 
 from service.config import Settings
-from service.mail.envelope import Batch, Outcome, Result, UnsafeHeader
+from service.mail.envelope import Batch, Outcome, Result, UnsafeHeader, unsent
 from service.mail.mime import MessageRenderer, RenderedMessage
 
 
@@ -53,7 +55,7 @@ class SmtpBackend:
 
     batch_size = 100
 
-    def __init__(self, settings: Settings, *, timeout: float = 30.0) -> None:
+    def __init__(self, settings: Settings, *, timeout: float | None = None) -> None:
         if not settings.smtp_url:
             raise ValueError("SMTP_URL is not set")
         url = urlsplit(settings.smtp_url)
@@ -62,11 +64,11 @@ class SmtpBackend:
         self.port = url.port or (465 if self.implicit_tls else 25)
         self.username = unquote(url.username) if url.username else None
         self._password = unquote(url.password or "")
-        self.timeout = timeout
+        self.timeout = timeout or settings.mail_request_timeout
         self._connection: smtplib.SMTP | None = None
         self._lock = threading.Lock()  # one transaction at a time on the shared connection
 
-    def send(self, batch: Batch) -> list[Outcome]:
+    def send(self, batch: Batch, deadline: float = math.inf) -> list[Outcome]:
         """Send every recipient of `batch`; one Outcome per recipient, in the same order."""
         try:
             renderer = MessageRenderer(batch.content)
@@ -75,7 +77,9 @@ class SmtpBackend:
         outcomes: list[Outcome] = []
         unreachable = ""
         with self._lock:
-            for recipient in batch.recipients:
+            for number, recipient in enumerate(batch.recipients):
+                if time.time() >= deadline:
+                    return outcomes + unsent(batch.recipients[number:])
                 if unreachable:
                     outcomes.append(Outcome(recipient.message_id, Result.RETRY, error=unreachable))
                     continue
