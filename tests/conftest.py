@@ -27,6 +27,10 @@ TEST_ENV = {
     "CONVIER_VAR_DIR": str(VAR_DIR),
     "BASE_URL": "http://127.0.0.1:5000",
     "TICK_SECONDS": "3600",
+    # Tests click many links from 127.0.0.1 in a minute; the limits have tests of their own.
+    "RATE_LIMIT_PER_ADDRESS": "100000 per minute",
+    "RATE_LIMIT_PER_LINK": "1000 per minute",
+    "RATE_LIMIT_BAD_TOKENS": "1000 per minute",
 }
 os.environ.update(TEST_ENV)
 

@@ -76,13 +76,19 @@ def authenticated(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret:
-            return problem(401, "unauthorised", "send Authorization: Bearer <token>")
+            return _unauthorised("send Authorization: Bearer <token>", 'realm="convier"')
         with get_db().transaction(write=False) as session:
             if check_token(session, secret.strip()) is None:
-                return problem(401, "unauthorised", "unknown or revoked token")
+                return _unauthorised("unknown or revoked token", 'error="invalid_token"')
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unauthorised(message: str, challenge: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A 401 that says how to authenticate (RFC 6750)."""
+    body, status = problem(401, "unauthorised", message)
+    return body, status, {"WWW-Authenticate": f"Bearer {challenge}"}
 
 
 @api.app_errorhandler(Problem)  # contacts_api raises it too

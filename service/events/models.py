@@ -87,6 +87,8 @@ class Event(Base):
     forwarding: Mapped[Forwarding] = mapped_column(
         enum_column(Forwarding, "forwarding"), default=Forwarding.BOUND, server_default="bound"
     )
+    # How many colleagues one personal link may send an invitation to.
+    forward_limit: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     organiser_name: Mapped[str] = mapped_column(String(300), default="")
     organiser_email: Mapped[str] = mapped_column(String(320), default="")
     organiser_phone: Mapped[str] = mapped_column(String(50), default="")

@@ -109,6 +109,9 @@ class RegistrationIn(Strict):
     waitlist_policy: WaitlistPolicy = WaitlistPolicy.OFFER
     claim_window_hours: int = Field(default=48, ge=1, le=24 * 30)
     forwarding: Forwarding = Forwarding.BOUND
+    forward_limit: int = Field(
+        default=3, ge=0, le=20, description="Colleagues one link may invite (0: none)"
+    )
 
 
 class EventIn(Strict):

@@ -42,6 +42,7 @@ def build_event(spec: EventIn, tz: ZoneInfo) -> Event:
         waitlist_policy=spec.registration.waitlist_policy,
         claim_window_hours=spec.registration.claim_window_hours,
         forwarding=spec.registration.forwarding,
+        forward_limit=spec.registration.forward_limit,
         organiser_name=spec.organiser.name,
         organiser_email=str(spec.organiser.email or ""),
         organiser_phone=spec.organiser.phone,

@@ -1,54 +1,66 @@
 """Forwarded invitations. A personal link forwarded to a colleague does what the event says:
 with a bound link the invitee hands their invitation over (they decline, the colleague is
-invited in their own name); with an open link the colleague registers as themselves. Either way
-the colleague's invitation remembers the one that brought it."""
+invited in their own name); with an open link the colleague asks for an invitation of their own.
+
+Either way the colleague gets their own personal link by email, and nothing else: the page that
+sent it says the same thing whatever the address (invited before or not, unsubscribed or not),
+no seat is taken and no one's page is shown until the owner of the address opens their link,
+and no text typed by the link holder goes into the email. One link may invite at most the
+event's `forward_limit` colleagues; a new colleague's invitation remembers the one that
+brought it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from contacts.models import normalise_email
+from contacts.models import Contact
+from contacts.services import clean_email
+from contacts.suppression import is_suppressed
 from service.config import Settings
-from service.db import utcnow
 from service.mail.dispatch import send_after_commit
 from service.mail.outbox import NewMessage, queue
 from service.registrations import services
-from service.registrations.errors import InvalidAnswers, NotAllowed
+from service.registrations.errors import NotAllowed
 from service.registrations.invitations import invite
-from service.registrations.models import Invitation, Registration
+from service.registrations.models import Invitation
 
 
 class SameAddress(ValueError):
     """The colleague's address is the invitee's own."""
 
 
-def _colleague(
-    session: Session, settings: Settings, invitation: Invitation, email: str, name: str
-) -> Invitation:
-    """The colleague's invitation to the same event, attributed to `invitation`; raises
-    InvalidEmail, SuppressedAddress or SameAddress."""
-    if normalise_email(email) == invitation.contact.email:
+class ForwardLimitReached(NotAllowed):
+    """This link has already invited as many colleagues as the event allows."""
+
+    code = "forward_limit"
+
+
+def forward(
+    session: Session, settings: Settings, invitation: Invitation, email: str, hand_over: bool
+) -> None:
+    """Email the colleague at `email` their own invitation to the event. `hand_over` (a bound
+    link): the invitee gives theirs up, only while they hold no seat. Raises InvalidEmail,
+    SameAddress, NotAllowed or ForwardLimitReached; an address that must not be mailed is
+    silently skipped, so that the answer never tells what is known about an address."""
+    address = clean_email(email)
+    if address == invitation.contact.email:
         raise SameAddress(email)
-    language = invitation.contact.language
-    colleague = invite(session, settings, invitation.event_id, email, name, language)
-    if colleague.forwarded_from_id is None and colleague.id != invitation.id:
-        colleague.forwarded_from_id = invitation.id
-    return colleague
-
-
-def transfer(
-    session: Session, settings: Settings, invitation: Invitation, email: str, name: str
-) -> Invitation:
-    """Bound link: the invitee gives their invitation to a colleague, who gets one in their own
-    name by email; the invitee is recorded as not coming. Only before they have a seat."""
     registration = invitation.registration
-    if registration is not None and registration.status.is_active:
+    if hand_over and registration is not None and registration.status.is_active:
         raise NotAllowed("cancel your registration before handing your invitation over")
-    colleague = _colleague(session, settings, invitation, email, name)
-    services.decline(session, invitation)
+    _count_forward(session, invitation)
+    if hand_over:
+        services.decline(session, invitation)
+    if is_suppressed(session, settings, address):
+        return
+    known = _invitation_of(session, invitation.event_id, address)
+    colleague = known or invite(
+        session, settings, invitation.event_id, address, language=invitation.contact.language
+    )
+    if known is None:
+        colleague.forwarded_from_id = invitation.id
     ids = queue(
         session,
         [
@@ -57,31 +69,33 @@ def transfer(
                 template="invitation",
                 event_id=colleague.event_id,
                 contact_id=colleague.contact_id,
-                language=invitation.contact.language,
+                language=colleague.contact.language,
                 invitation_id=colleague.id,
             )
         ],
     )
     send_after_commit(session, ids)
-    return colleague
 
 
-def register_colleague(
-    session: Session,
-    settings: Settings,
-    invitation: Invitation,
-    email: str,
-    name: str,
-    answers: Mapping[str, Any],
-) -> tuple[Invitation, Registration | None]:
-    """Open link: a colleague registers as themselves (seat or waitlist, as for anyone); the
-    invitee's own invitation is left as it is. When the event's questions need answers, the
-    colleague gets their invitation only, and answers on its page (no registration yet)."""
-    colleague = _colleague(session, settings, invitation, email, name)
-    session.flush()
-    try:
-        registration = services.register(session, colleague, answers, utcnow())
-    except InvalidAnswers:
-        # Raised before any seat is counted: the invitation stands, the page asks the questions.
-        return colleague, None
-    return colleague, registration
+def _count_forward(session: Session, invitation: Invitation) -> None:
+    """Count one more forward of this link, atomically under its cap; ForwardLimitReached."""
+    counted = session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.forwards < invitation.event.forward_limit,
+        )
+        .values(forwards=Invitation.forwards + 1)
+        .returning(Invitation.forwards)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if counted is None:
+        raise ForwardLimitReached(f"at most {invitation.event.forward_limit} colleagues")
+
+
+def _invitation_of(session: Session, event_id: int, address: str) -> Invitation | None:
+    return session.scalar(
+        select(Invitation)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.event_id == event_id, Contact.email == address)
+    )
