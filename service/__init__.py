@@ -13,7 +13,7 @@ from service.config import Settings, load_settings
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
     from contacts.routes import contacts_api
-    from service import errors, extensions, formatting, limits
+    from service import errors, extensions, formatting, headers, limits
     from service.api.routes import api
     from service.registrations import (
         forwarding_routes,  # noqa: F401 - adds its routes to public
@@ -51,6 +51,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     extensions.csrf.exempt(contacts_api)
     limits.init_app(app, settings, public=[public, tracking], authenticated=[api, contacts_api])
     errors.init_app(app)
+    headers.init_app(app)
     formatting.init_app(app)
     page_cache.init_app(app)
     return app

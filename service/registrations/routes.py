@@ -31,17 +31,6 @@ public = Blueprint("public", __name__)
 Action = Callable[[Session, Invitation, datetime | None], Registration]
 
 
-@public.after_app_request
-def _token_page_headers(response: Response) -> Response:
-    # The token in the URL is the person's credential: never leak it, never cache the page.
-    # App-wide, so that answers given before routing (405 on an action URL) get them too.
-    if request.path.startswith(("/r/", "/u/")):
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def lang_args() -> dict[str, Any]:
     """The `lang` query argument to keep in the links of the page, when one was asked for."""
     lang = request.args.get("lang")
