@@ -3,7 +3,10 @@ on SQLite with BEGIN IMMEDIATE."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,9 +15,11 @@ from typing import Any
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,7 +82,12 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
 
 
 class DatabaseBusy(Exception):
-    """The database stayed locked past the busy timeout; the caller should answer 503."""
+    """The database cannot do the work now (locked past the busy timeout, or unreachable);
+    the caller should answer 503, or try again later."""
+
+
+class DatabaseUnavailable(DatabaseBusy):
+    """The database could not be reached, or dropped the connection."""
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -123,6 +133,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class Outage:
+    """Logs one line when the database stops answering and one when it answers again, however
+    many requests fail in between."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+    def began(self, error: Exception) -> None:
+        """A statement failed for want of a database."""
+        if self.since is None:
+            self.since = time.monotonic()
+            reason = str(getattr(error, "orig", error)).strip().splitlines()[0:1]
+            log.error("the database does not answer: %s", reason[0] if reason else error)
+
+    def ended(self) -> None:
+        """A transaction committed."""
+        if self.since is not None:
+            log.warning("the database answers again, after %.0f s", time.monotonic() - self.since)
+            self.since = None
+
+
 class Database:
     """The engine and session factories of one process."""
 
@@ -137,6 +168,7 @@ class Database:
             else self.engine
         )
         self._writer = sessionmaker(writer_bind, expire_on_commit=False)
+        self.outage = Outage()
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Session]:
@@ -144,14 +176,19 @@ class Database:
         session = (self._writer if write else self._reader)()
         try:
             yield session
+            reached = session.in_transaction()  # a statement ran: the database answered
             session.commit()
+            if reached:
+                self.outage.ended()
             for callback in session.info.pop(AFTER_COMMIT, []):
                 callback()
         except OperationalError as exc:
-            session.rollback()
+            with contextlib.suppress(SQLAlchemyError):  # the connection may be gone
+                session.rollback()
             if "database is locked" in str(exc.orig):
                 raise DatabaseBusy(str(exc.orig)) from exc
-            raise
+            self.outage.began(exc)
+            raise DatabaseUnavailable(str(exc.orig).strip()) from exc
         except BaseException:
             session.rollback()
             raise

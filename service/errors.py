@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from service.db import DatabaseBusy
+from service.extensions import get_db
+from service.limits import retry_after
 from service.security import redact_tokens
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,15 @@ def _error(
         return f"<!doctype html><title>{status}</title><p>Erreur {status}.</p>", status
 
 
+def _unavailable() -> ResponseReturnValue:
+    """503 with Retry-After: the database cannot answer now (busy or down)."""
+    response = current_app.make_response(
+        _error(503, "busy", "The service is busy; try again in a moment.")
+    )
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
@@ -40,10 +53,20 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DatabaseBusy)
     def busy(_error_: DatabaseBusy) -> ResponseReturnValue:
+        return _unavailable()
+
+    @app.errorhandler(OperationalError)
+    def unreachable(error: OperationalError) -> ResponseReturnValue:
+        # Raised outside a transaction of ours (a read session): the same answer, logged once.
+        get_db().outage.began(error)
+        return _unavailable()
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(_error_: RateLimitExceeded) -> ResponseReturnValue:
         response = app.make_response(
-            _error(503, "busy", "The service is busy; try again in a moment.")
+            _error(429, "too_many_requests", "Too many requests; try again later.")
         )
-        response.headers["Retry-After"] = "2"
+        response.headers["Retry-After"] = str(retry_after())
         return response
 
     @app.errorhandler(HTTPException)

@@ -6,8 +6,10 @@ wrong API tokens are counted per client address. Counters live in Redis when RED
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -52,7 +54,6 @@ def init_app(
         app=app,
         storage_uri=settings.redis_url or "memory://",
         key_prefix="convier-limits",
-        headers_enabled=True,
     )
     for blueprint in public:
         limiter.shared_limit(
@@ -68,3 +69,11 @@ def init_app(
         )
     app.extensions["convier.limiter"] = limiter
     return limiter
+
+
+def retry_after() -> int:
+    """Seconds until the limit the current request broke lets it through again."""
+    breached = current_app.extensions["convier.limiter"].current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
