@@ -13,7 +13,7 @@ from service.config import Settings, load_settings
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
     from contacts.routes import contacts_api
-    from service import errors, extensions, formatting, headers, limits
+    from service import errors, extensions, formatting, headers, inputs, limits
     from service.api.routes import api
     from service.registrations import (
         forwarding_routes,  # noqa: F401 - adds its routes to public
@@ -24,6 +24,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 
     settings = config if isinstance(config, Settings) else load_settings(config)
     app = Flask(__name__)
+    inputs.init_app(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SECRET_KEY_FALLBACKS=list(settings.secret_keys_old),

@@ -22,6 +22,7 @@ from service.db import DatabaseBusy
 from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
 from service.events.services import DuplicateEvent, create_event, event_counts, list_events
+from service.inputs import parse_json
 from service.mail.cli import mail_group
 from service.registrations import services
 from service.registrations.invitations import (
@@ -43,8 +44,8 @@ def load_event_file(path: Path) -> EventIn:
     except OSError as exc:
         raise click.ClickException(f"{path}: cannot read the file ({exc.strerror})") from exc
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        data = parse_json(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:
         raise click.ClickException(
             f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
         ) from exc
@@ -222,7 +223,35 @@ def token_create(ctx: Context, name: str) -> None:
     from service.api.services import create_token
 
     with ctx.db.transaction() as session:
-        click.echo(create_token(session, name))
+        secret = create_token(session, name)
+    click.echo(secret)  # once committed: never a token that does not exist
+
+
+@token.command("list")
+@pass_ctx
+def token_list(ctx: Context) -> None:
+    """The tokens: id, name, created, revoked (their secrets are not kept)."""
+    from service.api.services import list_tokens
+
+    with ctx.db.transaction(write=False) as session:
+        for item in list_tokens(session):
+            revoked = f"revoked {item.revoked_at:%Y-%m-%d %H:%M}" if item.revoked_at else "live"
+            click.echo(f"{item.id}\t{item.name}\t{item.created_at:%Y-%m-%d %H:%M}\t{revoked}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.IntRange(min=1))
+@pass_ctx
+def token_revoke(ctx: Context, token_id: int) -> None:
+    """Refuse a token from now on."""
+    from service.api.services import UnknownToken, revoke_token
+
+    try:
+        with ctx.db.transaction() as session:
+            name = revoke_token(session, token_id).name
+    except UnknownToken as exc:
+        raise click.ClickException(f"{exc} (see `convier token list`)") from exc
+    click.echo(f"token {token_id} ({name}) revoked")
 
 
 @main.command("demo")

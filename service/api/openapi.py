@@ -148,6 +148,35 @@ def _campaign_paths() -> dict[str, Any]:
     return paths
 
 
+def _token_paths() -> dict[str, Any]:
+    token = {
+        "type": "object",
+        "required": ["id", "name", "created_at", "revoked_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    }
+    token_id = {"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "/tokens": {
+            "get": {
+                "summary": "The API tokens, live or revoked (never their secrets)",
+                "responses": _responses(200, {"type": "array", "items": token}),
+            }
+        },
+        "/tokens/{token_id}/revoke": {
+            "post": {
+                "summary": "Refuse a token from now on",
+                "parameters": [token_id],
+                "responses": _responses(200, token, 404),
+            }
+        },
+    }
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     """The document served at /api/v1/openapi.json."""
     event = {"$ref": REF + "Event"}
@@ -277,5 +306,6 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 }
             },
             **_campaign_paths(),
+            **_token_paths(),
         },
     }

@@ -9,7 +9,7 @@ from flask import jsonify
 from sqlalchemy.orm import Session
 
 from contacts.services import InvalidEmail
-from service.api import campaigns, stats  # noqa: F401 - they register their routes on `api`
+from service.api import campaigns, stats, tokens  # noqa: F401 - they add their routes to `api`
 from service.api.http import INVALID, JSON, api, authenticated, parse_body, problem
 from service.api.openapi import openapi_document
 from service.api.schemas import CapacityIn, InvitationIn

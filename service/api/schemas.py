@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from service.campaigns.models import CampaignKind
 from service.campaigns.services import CampaignSpec
 from service.events.schemas import Strict
+from service.text import OneLine
 
-ListName = Annotated[str, Field(min_length=1, max_length=200)]
+ListName = Annotated[OneLine, Field(min_length=1, max_length=200)]
 
 
 class CapacityIn(BaseModel):
@@ -23,8 +24,8 @@ class CapacityIn(BaseModel):
 class InvitationIn(BaseModel):
     """Body of POST /events/{id}/invitations."""
 
-    email: str = Field(min_length=3, max_length=320)
-    name: str = Field("", max_length=400)
+    email: OneLine = Field(min_length=3, max_length=320)
+    name: OneLine = Field("", max_length=400)
     language: str = Field("fr", pattern="^(fr|en)$")
 
 
@@ -34,10 +35,10 @@ class CampaignIn(Strict):
     event: int = Field(description="The event's id")
     kind: CampaignKind
     lists: list[ListName] = Field([], description="Everyone on any of these lists, once")
-    segment: str = Field("", max_length=200, description="A saved segment to match as well")
-    template: str = Field("", max_length=64, description="Another email than the kind's own")
-    subject: str = Field("", max_length=300, description="Instead of the email's subject")
-    sender_name: str = Field("", max_length=300, description="The name shown as sender")
+    segment: OneLine = Field("", max_length=200, description="A saved segment to match as well")
+    template: OneLine = Field("", max_length=64, description="Another email than the kind's own")
+    subject: OneLine = Field("", max_length=300, description="Instead of the email's subject")
+    sender_name: OneLine = Field("", max_length=300, description="The name shown as sender")
     send_at: datetime | None = Field(
         None, description="ISO 8601; without an offset, in the TIMEZONE setting; null: at launch"
     )
@@ -58,4 +59,4 @@ class CampaignIn(Strict):
 class TestSendIn(Strict):
     """Body of POST /campaigns/{id}/test-send."""
 
-    to: str = Field(min_length=3, max_length=320, description="The address that gets the email")
+    to: OneLine = Field(min_length=3, max_length=320, description="The address that gets the email")

@@ -27,6 +27,7 @@ from service.events.models import Event
 from service.mail.dispatch import drain_after_commit
 from service.mail.models import Message, MessageStatus
 from service.mail.render import email_names
+from service.text import CONTROLS
 
 State = CampaignState
 OPEN_ROWS = (MessageStatus.QUEUED, MessageStatus.SENDING)
@@ -76,8 +77,8 @@ def create(session: Session, spec: CampaignSpec) -> Campaign:
         raise CampaignError(f"--template: no email called {template!r}")
     if spec.rate_per_minute is not None and spec.rate_per_minute < 1:
         raise CampaignError("--rate: at least 1 message per minute")
-    if any(c in spec.subject + spec.sender_name for c in "\r\n"):
-        raise CampaignError("--subject, --sender-name: one line each")
+    if CONTROLS.search(spec.subject + spec.sender_name):
+        raise CampaignError("--subject, --sender-name: one line each, without control characters")
     campaign = Campaign(
         event_id=spec.event_id,
         kind=spec.kind,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
@@ -17,16 +17,22 @@ from pydantic import (
 )
 
 from service.events.models import Forwarding, QuestionKind, SpeakerRole, WaitlistPolicy
+from service.text import OneLine, Prose
 
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})\s*[h:]\s*(\d{2})?\s*$")
+RFC3339_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$")
 
 
 def parse_clock(value: Any) -> time:
-    """'14h30', '14:30', '14h' → time(14, 30); YAML 1.1 reads an unquoted 14:30 as 870 minutes."""
+    """'14h30', '14:30', '14h' → time(14, 30); RFC 3339 as well ('14:30:00', '12:30:00Z',
+    '14:30:00+02:00': then the time of day at that offset). YAML 1.1 reads an unquoted 14:30
+    as 870 minutes."""
     if isinstance(value, time):
         return value
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         return time(value // 60, value % 60)
+    if isinstance(value, str) and RFC3339_TIME.match(value):
+        return time.fromisoformat(value)
     match = TIME_PATTERN.match(str(value))
     if not match:
         raise ValueError(f"expected a time such as '14:30' or '14h30', got {value!r}")
@@ -36,8 +42,11 @@ def parse_clock(value: Any) -> time:
     return time(hour, minute)
 
 
-Clock = Annotated[time, Field(description="Local time, '14:30' or '14h30'")]
-Text = Annotated[str, Field(max_length=300)]
+Clock = Annotated[
+    time,
+    Field(description="Local time, '14:30' or '14h30', or RFC 3339 ('14:30:00+02:00')"),
+]
+Text = Annotated[OneLine, Field(max_length=300)]
 
 
 class Strict(BaseModel):
@@ -60,8 +69,8 @@ class SessionIn(Strict):
 
     starts: Clock
     ends: Clock | None = None
-    title: str = Field(min_length=1, max_length=500)
-    description: str = ""
+    title: OneLine = Field(min_length=1, max_length=500)
+    description: Prose = ""
     speakers: list[SpeakerIn] = []
 
     _clocks = field_validator("starts", "ends", mode="before")(
@@ -73,10 +82,10 @@ class QuestionIn(Strict):
     """A question asked at registration."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    label: str = Field(min_length=1, max_length=500)
-    label_en: str = ""
+    label: OneLine = Field(min_length=1, max_length=500)
+    label_en: OneLine = Field("", max_length=500)
     kind: QuestionKind = QuestionKind.YES_NO
-    choices: list[str] = []
+    choices: list[Text] = []
     required: bool = False
 
     @model_validator(mode="after")
@@ -90,7 +99,7 @@ class VenueIn(Strict):
     """Where the event takes place."""
 
     name: Text = Field(min_length=1)
-    address: str = Field(min_length=1, max_length=500)
+    address: OneLine = Field(min_length=1, max_length=500)
 
 
 class OrganiserIn(Strict):
@@ -98,7 +107,7 @@ class OrganiserIn(Strict):
 
     name: Text = ""
     email: EmailStr | None = None
-    phone: str = Field(default="", max_length=50)
+    phone: OneLine = Field(default="", max_length=50)
 
 
 class RegistrationIn(Strict):
@@ -118,9 +127,9 @@ class EventIn(Strict):
     """An event as an organiser describes it; naive dates and times are in the event's time zone."""
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,119}$")
-    title: str = Field(min_length=1, max_length=300)
+    title: OneLine = Field(min_length=1, max_length=300)
     subtitle: Text = ""
-    description: str = ""
+    description: Prose = Field("", max_length=20_000)
     date: date
     starts: Clock
     ends: Clock
@@ -135,7 +144,9 @@ class EventIn(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> EventIn:
-        if self.ends <= self.starts:
+        if (self.starts.tzinfo is None) != (self.ends.tzinfo is None):
+            raise ValueError("ends: give starts and ends both with an offset, or both without")
+        if self.at(self.ends, UTC) <= self.at(self.starts, UTC):
             raise ValueError("ends: the event must end after it starts")
         keys = [q.key for q in self.questions]
         if len(keys) != len(set(keys)):
@@ -146,8 +157,8 @@ class EventIn(Strict):
         return self
 
     def at(self, clock: time, tz: Any) -> datetime:
-        """The aware instant of a local time on the event's day."""
-        return datetime.combine(self.date, clock, tzinfo=tz)
+        """The aware instant of a time on the event's day: local, unless it has its own offset."""
+        return datetime.combine(self.date, clock, tzinfo=clock.tzinfo or tz)
 
     def end_of(self, session: SessionIn, tz: Any) -> datetime | None:
         """The end of a session, or None when the programme leaves it open."""

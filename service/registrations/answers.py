@@ -7,6 +7,7 @@ from typing import Any
 
 from service.events.models import Event, QuestionKind
 from service.registrations.errors import InvalidAnswers
+from service.text import PROSE_CONTROLS
 
 YES = frozenset({"yes", "oui", "true", "on", "1"})
 NO = frozenset({"no", "non", "false", "off", "0"})
@@ -48,7 +49,7 @@ def clean_answers(event: Event, raw: Mapping[str, Any]) -> dict[str, Any]:
             else:
                 answers[question.key] = str(value)
         else:
-            text = str(value).strip()
+            text = PROSE_CONTROLS.sub("", str(value)).strip()
             if len(text) > MAX_TEXT:
                 errors[question.key] = f"at most {MAX_TEXT} characters"
             else:

@@ -11,6 +11,7 @@ from service.config import Settings
 from service.events.models import Event
 from service.registrations.models import Invitation
 from service.security import LinkClaim, LinkProblem, Purpose, make_token, new_public_id, read_token
+from service.text import one_line
 
 
 class UnknownEvent(LookupError):
@@ -35,7 +36,7 @@ def invite(
         raise UnknownEvent(f"event: no event with id {event_id}")
     if is_suppressed(session, settings, email):
         raise SuppressedAddress(f"{email} is on the suppression list and cannot be invited")
-    contact = get_or_create_contact(session, email, name, language)
+    contact = get_or_create_contact(session, email, one_line(name), language)
     invitation = session.scalar(
         select(Invitation).where(
             Invitation.event_id == event_id, Invitation.contact_id == contact.id

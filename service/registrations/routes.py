@@ -25,6 +25,7 @@ from service.registrations.invitations import find_invitation
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 from service.registrations.queries import waitlist_rank
 from service.security import LinkProblem
+from service.text import one_line
 
 public = Blueprint("public", __name__)
 
@@ -142,7 +143,7 @@ def _register(session: Session, invitation: Invitation, now: datetime | None) ->
     # The names are written after the seat is decided: rows are locked event first everywhere.
     contact = invitation.contact
     for field in ("first_name", "last_name", "organisation"):
-        value = form.get(field, "").strip()[:200]
+        value = one_line(form.get(field, ""))[:200]
         if value and value != getattr(contact, field):
             setattr(contact, field, value)
     return registration

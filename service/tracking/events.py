@@ -6,7 +6,6 @@ suppression list."""
 from __future__ import annotations
 
 import binascii
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from contacts.models import Contact, SuppressionReason
 from contacts.suppression import suppress
 from service.config import Settings
 from service.db import Database, insert_ignoring_duplicates, utcnow
+from service.inputs import parse_json
 from service.mail.models import Message
 from service.tracking import funnel
 from service.tracking.funnel import step_of
@@ -123,7 +123,7 @@ def process_batch(db: Database, settings: Settings, batch_id: int) -> int:
             return 0
         now = utcnow()
         try:
-            events = json.loads(batch.body)
+            events = parse_json(batch.body)
         except ValueError:
             events = None
         if not isinstance(events, list):

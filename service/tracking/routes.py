@@ -6,12 +6,12 @@ SendGrid's Event Webhook."""
 from __future__ import annotations
 
 import hmac
-import json
 import time
 
 from flask import Blueprint, render_template, request
 
 from service.extensions import csrf, get_db, get_settings
+from service.inputs import parse_json
 from service.mail.dispatch import events_after_commit
 from service.security import LinkProblem
 from service.tracking import events, replies
@@ -87,7 +87,7 @@ def sendgrid_inbound(secret: str) -> tuple[dict[str, object], int]:
     if not raw:
         return {"error": "invalid", "message": "email: the raw message is missing"}, 400
     try:
-        envelope = json.loads(request.form.get("envelope") or "{}")
+        envelope = parse_json(request.form.get("envelope") or "{}")
     except ValueError:
         envelope = {}
     recipients = envelope.get("to") if isinstance(envelope, dict) else None
