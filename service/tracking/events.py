@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, SuppressionReason
+from contacts.services import InvalidEmail, clean_email
 from contacts.suppression import suppress
 from service.config import Settings
 from service.db import Database, insert_ignoring_duplicates, utcnow
-from service.inputs import parse_json
+from service.inputs import MAX_ID, parse_json
 from service.mail.models import Message
 from service.tracking import funnel
 from service.tracking.funnel import step_of
@@ -34,6 +35,7 @@ SCANNER_AGENTS = re.compile(
     re.IGNORECASE,
 )
 SCANNER_DELAY = timedelta(seconds=10)
+LATEST_TIMESTAMP = 2**33  # year 2242: later "timestamps" are not times
 SUPPRESSING = {
     "spamreport": SuppressionReason.SPAM_REPORT,
     "unsubscribe": SuppressionReason.UNSUBSCRIBED,
@@ -77,13 +79,17 @@ def receive(session: Session, payload: str) -> int:
 
 def _message_id(event: dict[str, Any]) -> int | None:
     value = event.get("message_id")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return None
 
 
 def _row(event: dict[str, Any], now: datetime) -> dict[str, Any] | None:
     event_id, kind, moment = event.get("sg_event_id"), event.get("event"), event.get("timestamp")
     if not (isinstance(event_id, str) and isinstance(kind, str) and isinstance(moment, int)):
         return None  # not an event we can tell apart: ignored, the batch still counts
+    if not 0 < moment < LATEST_TIMESTAMP:
+        return None
     detail = event.get("type") or event.get("bounce_classification") or ""
     return {
         "sg_event_id": event_id[:100],
@@ -96,7 +102,18 @@ def _row(event: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         "url": str(event.get("url") or "")[:2000],
         "received_at": now,
         "_agent": str(event.get("useragent") or ""),
+        "_email": str(event.get("email") or "")[:320],
     }
+
+
+def _keep_known_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Events whose message_id names no email of ours (a test send, a row since deleted, a
+    stranger's id) are kept without it: they count in no funnel."""
+    ids = {row["message_id"] for row in rows if row["message_id"] is not None}
+    known = set(session.scalars(select(Message.id).where(Message.id.in_(ids)))) if ids else set()
+    for row in rows:
+        if row["message_id"] not in known:
+            row["message_id"] = None
 
 
 def _flag_scanner_clicks(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -130,11 +147,13 @@ def process_batch(db: Database, settings: Settings, batch_id: int) -> int:
             batch.processed_at, batch.error = now, "the body is not a JSON array of events"
             return 0
         rows = [row for e in events if isinstance(e, dict) and (row := _row(e, now))]
+        _keep_known_messages(session, rows)
         _flag_scanner_clicks(session, rows)
         new = _store(session, rows)
-        _suppress(session, settings, new)
+        addresses = {row["sg_event_id"]: row["_email"] for row in rows}
+        _suppress(session, settings, [(*event[1:], addresses[event[0]]) for event in new])
         steps: dict[int, int] = {}
-        for kind, message_id, _, machine in new:
+        for _, kind, message_id, _, machine in new:
             if message_id is not None:
                 steps[message_id] = steps.get(message_id, 0) | step_of(kind, machine)
         funnel.mark(session, steps)
@@ -142,8 +161,11 @@ def process_batch(db: Database, settings: Settings, batch_id: int) -> int:
         return len(new)
 
 
-def _store(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int | None, str, bool]]:
-    """Insert the events not seen before; (event, message id, detail, machine) of each new one."""
+def _store(
+    session: Session, rows: list[dict[str, Any]]
+) -> list[tuple[str, str, int | None, str, bool]]:
+    """Insert the events not seen before; (SendGrid's id, event, message id, detail, machine)
+    of each new one."""
     if not rows:
         return []
     values = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
@@ -151,6 +173,7 @@ def _store(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int 
     statement = insert_ignoring_duplicates(session, ProviderEvent, ProviderEvent.sg_event_id)
     inserted = session.execute(
         statement.returning(
+            ProviderEvent.sg_event_id,
             ProviderEvent.event,
             ProviderEvent.message_id,
             ProviderEvent.detail,
@@ -158,31 +181,41 @@ def _store(session: Session, rows: list[dict[str, Any]]) -> list[tuple[str, int 
         ),
         unique,
     )
-    return [(event, message_id, detail, machine) for event, message_id, detail, machine in inserted]
+    return [tuple(row) for row in inserted]
 
 
 def _suppress(
-    session: Session, settings: Settings, new: list[tuple[str, int | None, str, bool]]
+    session: Session, settings: Settings, new: list[tuple[str, int | None, str, bool, str]]
 ) -> None:
-    """Hard bounces, spam reports and unsubscribes protect the sender without anyone acting."""
-    reasons: dict[int, SuppressionReason] = {}
-    for event, message_id, detail, _ in new:
-        if message_id is None:
-            continue
+    """Hard bounces, spam reports and unsubscribes protect the sender without anyone acting:
+    the address is the contact's of the email, or the event's own when no email of ours
+    matches (a test send)."""
+    reasons: dict[str, SuppressionReason] = {}
+    by_message: dict[int, SuppressionReason] = {}
+    for event, message_id, detail, _, address in new:
         if event == "bounce" and detail in ("bounce", "Invalid Address", "Mailbox Unavailable"):
-            reasons[message_id] = SuppressionReason.HARD_BOUNCE
+            reason = SuppressionReason.HARD_BOUNCE
         elif event in SUPPRESSING:
-            reasons[message_id] = SUPPRESSING[event]
-    if not reasons:
-        return
-    addresses = session.execute(
-        select(Message.id, Contact.email)
-        .join(Contact, Contact.id == Message.contact_id)
-        .where(Message.id.in_(reasons))
-    ).all()
-    for message_id, email in addresses:
-        if email:
-            suppress(session, settings, email, reasons[message_id])
+            reason = SUPPRESSING[event]
+        else:
+            continue
+        if message_id is not None:
+            by_message[message_id] = reason
+        elif address:
+            reasons[address] = reason
+    if by_message:
+        addresses = session.execute(
+            select(Message.id, Contact.email)
+            .join(Contact, Contact.id == Message.contact_id)
+            .where(Message.id.in_(by_message))
+        ).all()
+        reasons.update({email: by_message[mid] for mid, email in addresses if email})
+    for email, reason in reasons.items():
+        try:
+            address = clean_email(email)
+        except InvalidEmail:
+            continue  # not an address: nothing to protect
+        suppress(session, settings, address, reason)
 
 
 def unread_batches(session: Session, older_than: datetime) -> list[int]:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from service.campaigns.models import CampaignKind
+from service.campaigns.testsend import send_test_email
 from service.config import Settings
 from service.mail.backends import get_backend
 from service.mail.backends.sendgrid import (
@@ -18,6 +20,7 @@ from service.mail.backends.sendgrid import (
     accepted_message_ids,
 )
 from service.mail.envelope import Address, Attachment, Batch, Content, Recipient, Result
+from tests.campaigns.conftest import new_campaign
 from tests.standins.sendgrid import API_KEY, Fault, SendGridStandIn
 
 UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"
@@ -314,3 +317,13 @@ def test_an_unreachable_sendgrid_is_retried(sendgrid_settings: Settings) -> None
 
 def test_the_configured_backend_is_this_one(sendgrid_settings: Settings) -> None:
     assert isinstance(get_backend(sendgrid_settings), SendGridBackend)
+
+
+def test_an_email_without_an_outbox_row_carries_no_id_of_ours(
+    db, factory, sendgrid_settings, standin
+):
+    campaign_id = new_campaign(db, factory.event(), CampaignKind.REMINDER)
+    send_test_email(db, sendgrid_settings, campaign_id, "essai@example.org")
+
+    [delivery] = standin.deliveries()
+    assert delivery.custom_args == {}  # its events can never be taken for another email's

@@ -170,3 +170,33 @@ def test_a_worker_reads_the_batch_the_webhook_kept(webhook, db, messages):
         batch = session.scalars(select(WebhookBatch)).one()
     assert batch.events == len(messages)
     assert batch.processed_at is not None
+
+
+def test_events_of_unknown_emails_are_kept_and_the_rest_of_the_batch_is_read(
+    webhook, db, settings, messages
+):
+    # A test send carries no id of ours (or "0" from older versions); others name rows since
+    # deleted, or are no number we could hold.
+    batch = [
+        event(0, "bounce", 1, type="bounce", email="TEST.Send@Example.org"),
+        event(999_999, "delivered", 2),
+        {**event(1, "open", 3), "message_id": "99999999999999999999"},
+        {**event(2, "open", 4), "timestamp": 10**30},  # no time: ignored, the batch goes on
+        event(messages[0], "spamreport", 5),
+        event(messages[1], "delivered", 6),
+    ]
+    assert post(webhook, batch).status_code == 200
+    assert read_all(db, settings) == 5
+    with db.transaction(write=False) as session:
+        stored = dict(
+            session.execute(select(ProviderEvent.sg_event_id, ProviderEvent.message_id)).all()
+        )
+        read = session.scalars(select(WebhookBatch.processed_at)).one()
+        suppressed = [is_suppressed(session, settings, a) for a in ("test.send@example.org",
+                                                                      email(0))]  # fmt: skip
+    assert read is not None  # read once, never retried
+    assert stored["ev-0-bounce-1"] is None
+    assert stored["ev-999999-delivered-2"] is None
+    assert stored["ev-1-open-3"] is None
+    assert stored[f"ev-{messages[0]}-spamreport-5"] == messages[0]
+    assert suppressed == [True, True]  # by the event's own address when no email matches
