@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -15,8 +16,26 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms'
 logger_class = "service.gunicorn_conf.RedactingLogger"
 
 
+class RedactingFilter(logging.Filter):
+    """Rewrites each record with the credentials of its paths written `…`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, redacted."""
+        message = record.getMessage()
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
 class RedactingLogger(Logger):
-    """Access log without the personal tokens: a link's path is its credential."""
+    """Access and error logs without the personal tokens or the Inbound Parse secret: a link's
+    path is its credential."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        # "Error handling request /r/<token>" and the like, before the app could say anything.
+        self.error_log.addFilter(RedactingFilter())
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """gunicorn's log atoms, with `/r/<token>` written `/r/…`."""

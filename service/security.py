@@ -12,11 +12,13 @@ from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-TOKEN_IN_PATH = re.compile(r"(/[ru]/)[^/?\s]+")
+# Paths whose segment is a credential: personal links, unsubscribe links, the Inbound Parse URL.
+TOKEN_IN_PATH = re.compile(r"(/[ru]/|/webhooks/sendgrid/inbound/)[^/?\s]+")
 
 
 def redact_tokens(text: str) -> str:
-    """`text` with every personal link written `/r/…`: a link's path is its credential."""
+    """`text` with every credential in a path written `…` (`/r/…`): a link's path is its
+    credential."""
     return TOKEN_IN_PATH.sub(r"\1…", text)
 
 

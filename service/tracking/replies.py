@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.registrations.models import Invitation
+from service.text import PROSE_CONTROLS, one_line
 from service.tracking.models import Reply, ReplyKind
 
 MAX_TEXT = 20_000  # what the organiser reads of a reply; the rest stays with the sender
@@ -33,21 +36,36 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
+def header(message: EmailMessage, name: str) -> str:
+    """A header's text. Some malformed values ("From: a@[") make the email package's own
+    parser fail (HeaderParseError, or a bug of its: AttributeError): those are read as written,
+    encoded words decoded."""
+    try:
+        return str(message.get(name, ""))
+    except (AttributeError, HeaderParseError, IndexError, TypeError, ValueError):
+        pass
+    raw = next((str(v) for key, v in message.raw_items() if key.lower() == name.lower()), "")
+    raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # 8-bit headers
+    try:
+        return str(make_header(decode_header(raw)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return raw
+
+
 def kind_of(message: EmailMessage) -> ReplyKind:
     """A delivery report, an automatic reply, or a person's answer."""
-    sender = message.get("From", "")
-    addresses = [address for _, address in getaddresses([str(sender)])]
+    addresses = [address for _, address in getaddresses([header(message, "From")])]
     if message.get_content_type() == "multipart/report" or any(
         ROBOT_SENDERS.match(address) for address in addresses
     ):
         return ReplyKind.BOUNCE
-    auto_submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(message.get("Precedence", "")).strip().lower()
+    auto_submitted = (header(message, "Auto-Submitted") or "no").strip().lower()
+    precedence = header(message, "Precedence").strip().lower()
     if (
         auto_submitted != "no"
         or any(name in message for name in ("X-Autoreply", "X-Autorespond"))
         or precedence in ("bulk", "junk", "auto_reply", "list")
-        or AUTOMATIC_SUBJECTS.search(str(message.get("Subject", "")))
+        or AUTOMATIC_SUBJECTS.search(header(message, "Subject"))
     ):
         return ReplyKind.AUTOMATIC
     return ReplyKind.HUMAN
@@ -72,23 +90,23 @@ def _text(message: EmailMessage) -> str:
         return ""
     try:
         return str(body.get_content())[:MAX_TEXT]
-    except (LookupError, ValueError):  # an unknown or broken charset
+    except (LookupError, ValueError, HeaderParseError):  # an unknown or broken charset
         return ""
 
 
 def receive(session: Session, settings: Settings, raw: bytes, envelope_to: list[str]) -> Reply:
     """Store a received email as a reply of its invitation (None when no address matches)."""
     message = parse(raw)
-    headers = [str(message.get(name, "")) for name in ("To", "Cc", "Delivered-To")]
+    headers = [header(message, name) for name in ("To", "Cc", "Delivered-To")]
     recipients = envelope_to + [address for _, address in getaddresses(headers)]
     invitation = invitation_of(session, settings, recipients)
-    senders = getaddresses([str(message.get("From", ""))])
+    senders = getaddresses([header(message, "From")])
     reply = Reply(
         invitation_id=invitation.id if invitation else None,
         kind=kind_of(message),
-        sender=(senders[0][1] if senders else "")[:320],
-        subject=str(message.get("Subject", ""))[:500],
-        text=_text(message),
+        sender=one_line(senders[0][1] if senders else "")[:320],
+        subject=one_line(header(message, "Subject"))[:500],
+        text=PROSE_CONTROLS.sub("", _text(message)),
     )
     session.add(reply)
     session.flush()

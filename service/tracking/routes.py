@@ -10,6 +10,7 @@ import time
 
 from flask import Blueprint, render_template, request
 
+from service.config import MEGABYTE
 from service.extensions import csrf, get_db, get_settings
 from service.inputs import parse_json
 from service.mail.dispatch import events_after_commit
@@ -18,6 +19,7 @@ from service.tracking import events, replies
 from service.tracking.unsubscribe import contact_of, is_unsubscribed, masked, unsubscribe
 
 tracking = Blueprint("tracking", __name__)
+INBOUND_MAX_BYTES = 32 * MEGABYTE  # SendGrid's 30 MB, and the multipart around it
 
 
 def _refused(problem: LinkProblem) -> tuple[str, int]:
@@ -83,6 +85,8 @@ def sendgrid_inbound(secret: str) -> tuple[dict[str, object], int]:
     expected = settings.sendgrid_inbound_secret
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
         return {"error": "refused", "message": "unknown Inbound Parse URL"}, 403
+    # SendGrid posts messages of up to 30 MB, the raw message as one form field.
+    request.max_content_length = request.max_form_memory_size = INBOUND_MAX_BYTES
     raw = request.form.get("email")
     if not raw:
         return {"error": "invalid", "message": "email: the raw message is missing"}, 400

@@ -70,9 +70,7 @@ def test_a_bound_link_hands_the_invitation_to_a_colleague(db, factory, client):
     assert status is S.DECLINED
 
 
-def test_an_open_link_sends_the_colleague_their_own_link_and_registers_no_one(
-    db, factory, client
-):
+def test_an_open_link_sends_the_colleague_their_own_link_and_registers_no_one(db, factory, client):
     event_id = factory.event(capacity=5, registration=OPEN)
     person = factory.invitees(event_id, 1)[0]
     page = client.get(f"/r/{person.token}").get_data(as_text=True)
@@ -110,9 +108,7 @@ def _without_csrf(page: str) -> str:
     return CSRF.sub("", page)
 
 
-def test_an_unsubscribed_address_gets_the_same_answer_and_no_email(
-    db, factory, client, settings
-):
+def test_an_unsubscribed_address_gets_the_same_answer_and_no_email(db, factory, client, settings):
     event_id = factory.event(registration=OPEN)
     person = factory.invitees(event_id, 1)[0]
     with db.transaction() as session:

@@ -3,6 +3,8 @@ address, and told apart: a person, an Outlook or Gmail out-of-office, a delivery
 
 from __future__ import annotations
 
+import base64
+import os
 from dataclasses import replace
 
 import pytest
@@ -118,3 +120,41 @@ def test_a_wrong_secret_or_no_message_is_refused(inbound, db):
     assert inbound.post(f"/webhooks/sendgrid/inbound/{SECRET}", data={}).status_code == 400
     with db.transaction(write=False) as session:
         assert session.scalars(select(Reply)).all() == []
+
+
+def with_attachment(raw: str, size: int) -> str:
+    """The reply with a PDF of `size` bytes attached, base64 as mail clients send it."""
+    data = base64.encodebytes(os.urandom(size)).decode()
+    head, _, body = raw.partition("Content-Type: text/plain; charset=utf-8\n\n")
+    return (
+        f'{head}MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="m"\n\n--m\n'
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n--m\nContent-Type: application/pdf"
+        f"\nContent-Transfer-Encoding: base64\n\n{data}--m--\n"
+    )
+
+
+def test_a_reply_with_an_ordinary_attachment_is_kept(inbound, db, factory):
+    person = factory.invitees(factory.event(), 1)[0]
+    with db.transaction(write=False) as session:
+        public_id = session.get(Invitation, person.invitation_id).public_id
+    raw = with_attachment(HUMAN.format(pid=public_id), 3 * 1024 * 1024)
+    answer = post(inbound, raw)
+    assert answer.status_code == 200
+    assert answer.get_json()["matched"] is True
+    with db.transaction(write=False) as session:
+        assert "je viendrai avec une collègue" in session.scalars(select(Reply.text)).one()
+
+
+def test_more_than_sendgrid_sends_is_refused_with_413(inbound, db):
+    answer = post(inbound, "x" * (33 * 1024 * 1024))
+    assert answer.status_code == 413
+    assert answer.get_json()["error"] == "request_entity_too_large"
+
+
+def test_a_malformed_sender_or_control_characters_are_kept_as_text(inbound, db):
+    raw = "From: a@[\r\nTo: r+x@reply.example.org\r\nSubject: Re\x00: hi\r\n\r\nbonjour\x00\r\n"
+    answer = post(inbound, raw)
+    assert answer.status_code == 200
+    with db.transaction(write=False) as session:
+        reply = session.scalars(select(Reply)).one()
+    assert (reply.sender, reply.subject, reply.text.strip()) == ("a@[]", "Re : hi", "bonjour")
