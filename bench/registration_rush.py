@@ -441,6 +441,8 @@ def one_run(args: argparse.Namespace, workdir: Path) -> RunResult:
         "SECRET_KEY": secrets.token_urlsafe(32),
         "CONVIER_VAR_DIR": str(workdir),
         "BASE_URL": f"http://127.0.0.1:{port}",
+        # Every simulated invitee clicks from 127.0.0.1: the per-address limit would stop them.
+        "RATE_LIMIT_PER_ADDRESS": "1000000 per minute",
     }
     database = Database(url)
     log = workdir / "gunicorn.log"
