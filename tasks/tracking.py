@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from service.db import utcnow
 from service.mail.dispatch import EVENTS_TASK
-from service.tracking.events import process_batch, unread_batches
+from service.tracking.events import read_batch, unread_batches
 from tasks.app import celery, database, settings
 
 # A batch unread this long after it came had its task lost (a broker restart).
@@ -16,7 +16,7 @@ LOST_AFTER = timedelta(minutes=1)
 @celery.task(name=EVENTS_TASK, ignore_result=True)
 def read_events(batch_id: int) -> int:
     """Store the batch's new events and apply them; nothing for a batch already read."""
-    return process_batch(database(), settings(), batch_id)
+    return read_batch(database(), settings(), batch_id)
 
 
 def unread_events() -> None:
@@ -24,4 +24,4 @@ def unread_events() -> None:
     with database().transaction(write=False) as session:
         lost = unread_batches(session, utcnow() - LOST_AFTER)
     for batch_id in lost:
-        process_batch(database(), settings(), batch_id)
+        read_batch(database(), settings(), batch_id)

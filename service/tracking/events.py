@@ -6,24 +6,29 @@ suppression list."""
 from __future__ import annotations
 
 import binascii
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sendgrid.helpers.eventwebhook import EventWebhook
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, SuppressionReason
 from contacts.services import InvalidEmail, clean_email
 from contacts.suppression import suppress
 from service.config import Settings
-from service.db import Database, insert_ignoring_duplicates, utcnow
+from service.db import Database, DatabaseBusy, insert_ignoring_duplicates, utcnow
 from service.inputs import MAX_ID, parse_json
 from service.mail.models import Message
+from service.text import CONTROLS
 from service.tracking import funnel
 from service.tracking.funnel import step_of
 from service.tracking.models import ProviderEvent, WebhookBatch
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
@@ -92,18 +97,23 @@ def _row(event: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         return None
     detail = event.get("type") or event.get("bounce_classification") or ""
     return {
-        "sg_event_id": event_id[:100],
+        "sg_event_id": _text(event_id, 100),
         "message_id": _message_id(event),
-        "event": kind[:32],
-        "detail": str(detail)[:64],
+        "event": _text(kind, 32),
+        "detail": _text(detail, 64),
         "occurred_at": datetime.fromtimestamp(moment, UTC),
         "machine": bool(event.get("sg_machine_open")),
-        "reason": str(event.get("reason") or event.get("response") or "")[:2000],
-        "url": str(event.get("url") or "")[:2000],
+        "reason": _text(event.get("reason") or event.get("response") or "", 2000),
+        "url": _text(event.get("url") or "", 2000),
         "received_at": now,
         "_agent": str(event.get("useragent") or ""),
-        "_email": str(event.get("email") or "")[:320],
+        "_email": _text(event.get("email") or "", 320),
     }
+
+
+def _text(value: object, limit: int) -> str:
+    # A NUL is valid JSON ("\u0000") but no PostgreSQL text may hold one.
+    return CONTROLS.sub("", str(value))[:limit]
 
 
 def _keep_known_messages(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -129,6 +139,24 @@ def _flag_scanner_clicks(session: Session, rows: list[dict[str, Any]]) -> None:
         left = sent.get(row["message_id"])
         too_soon = left is not None and row["occurred_at"] - left < SCANNER_DELAY
         row["machine"] = bool(SCANNER_AGENTS.search(row["_agent"])) or too_soon
+
+
+def read_batch(db: Database, settings: Settings, batch_id: int) -> int:
+    """process_batch; a batch that fails for a reason of its own is marked read with the error
+    (logged), never retried without end; a database that cannot answer is retried later."""
+    try:
+        return process_batch(db, settings, batch_id)
+    except (DatabaseBusy, OperationalError):
+        raise
+    except Exception as exc:
+        log.exception("webhook batch %d cannot be read", batch_id)
+        with db.transaction() as session:
+            session.execute(
+                update(WebhookBatch)
+                .where(WebhookBatch.id == batch_id, WebhookBatch.processed_at.is_(None))
+                .values(processed_at=utcnow(), error=f"cannot be read: {exc}"[:2000])
+            )
+        return 0
 
 
 def process_batch(db: Database, settings: Settings, batch_id: int) -> int:

@@ -7,16 +7,18 @@ import base64
 import json
 import time
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from contacts.suppression import is_suppressed
 from service import create_app
 from service.campaigns import services
 from service.campaigns.models import CampaignKind
+from service.db import utcnow
 from service.mail.models import Message
 from service.tracking import funnel, stats
 from service.tracking.events import SIGNATURE_HEADER, TIMESTAMP_HEADER, process_batch
@@ -200,3 +202,42 @@ def test_events_of_unknown_emails_are_kept_and_the_rest_of_the_batch_is_read(
     assert stored["ev-1-open-3"] is None
     assert stored[f"ev-{messages[0]}-spamreport-5"] == messages[0]
     assert suppressed == [True, True]  # by the event's own address when no email matches
+
+
+def test_nul_characters_in_events_are_dropped_not_fatal(webhook, db, settings, messages):
+    batch = [event(messages[0], "bounce", 1, type="bounce", reason="550 no\u0000 user")]
+    batch[0]["sg_event_id"] = "ev\u0000-1"
+    assert post(webhook, batch).status_code == 200
+    assert read_all(db, settings) == 1
+    with db.transaction(write=False) as session:
+        stored = session.scalars(select(ProviderEvent)).one()
+    assert (stored.sg_event_id, stored.reason) == ("ev-1", "550 no user")
+
+
+def test_a_batch_that_fails_for_a_reason_of_its_own_is_not_retried_without_end(
+    webhook, db, settings, messages, monkeypatch
+):
+    from service.tracking import events as webhook_events
+    from tasks.tracking import unread_events
+
+    assert post(webhook, [event(messages[0], "delivered", 1)]).status_code == 200
+    assert post(webhook, [event(messages[1], "delivered", 2)]).status_code == 200
+    with db.transaction() as session:
+        first, second = session.scalars(select(WebhookBatch.id).order_by(WebhookBatch.id))
+        # Both were received long ago and their tasks were lost.
+        session.execute(update(WebhookBatch).values(received_at=utcnow() - timedelta(hours=1)))
+    real = webhook_events.process_batch
+
+    def fails_on_the_first(db_, settings_, batch_id):  # type: ignore[no-untyped-def]
+        if batch_id == first:
+            raise KeyError("a fault of ours")
+        return real(db_, settings_, batch_id)
+
+    monkeypatch.setattr(webhook_events, "process_batch", fails_on_the_first)
+    unread_events()
+    unread_events()
+    with db.transaction(write=False) as session:
+        batches = {b.id: b for b in session.scalars(select(WebhookBatch))}
+    assert batches[first].processed_at is not None
+    assert "a fault of ours" in batches[first].error
+    assert batches[second].events == 1  # the next batch was read all the same
