@@ -10,6 +10,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 
 from contacts.models import normalise_email
+from service.text import one_line
 
 LIMITS = {
     "first_name": 200,
@@ -119,20 +120,26 @@ def _checked_email(text: str) -> str:
 
 def clean_row(values: dict[str, str], extra: dict[str, str]) -> CleanContact:
     """A CleanContact from a row's mapped values; RowRefused names the first field at fault."""
-    contact = CleanContact(email=clean_email(values.get("email", "")), extra=dict(extra))
+    # Control characters (a line break, a NUL) would break an email header or a PostgreSQL text.
+    contact = CleanContact(
+        email=clean_email(values.get("email", "")),
+        extra={column: one_line(text) for column, text in extra.items()},
+    )
     full_name = values.get("full_name", "").strip()
     if full_name and not (values.get("first_name") or values.get("last_name")):
         first, last = split_name(full_name)
         values = {**values, "first_name": first, "last_name": last}
     for name, limit in LIMITS.items():
-        text = " ".join(values.get(name, "").split())
+        text = one_line(values.get(name, ""))
         if len(text) > limit:
             raise RowRefused(name, f"longer than {limit} characters")
         setattr(contact, name, text)
     language = values.get("language", "").strip().lower()
     if language:
         if language not in LANGUAGES:
-            raise RowRefused("language", f"unknown language {language!r} (fr or en)")
+            shown = language if len(language) <= 20 else language[:19] + "…"
+            raise RowRefused("language", f"unknown language {shown!r} (fr or en)")
         contact.language = LANGUAGES[language]
-    contact.tags = [t.strip() for t in TAG_SPLIT.split(values.get("tags", "")) if t.strip()]
+    tags = TAG_SPLIT.split(one_line(values.get("tags", "")))
+    contact.tags = [tag.strip() for tag in tags if tag.strip()]
     return contact

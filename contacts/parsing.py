@@ -7,6 +7,11 @@ error met while reading them (a damaged sheet, an unclosed quote) is a ParseErro
 Row numbers are those a spreadsheet shows when it opens the file: the header row has its own
 number, blank rows count, and in a CSV each record counts once, so a quoted cell spanning
 three lines is still one row (Excel and LibreOffice number a CSV the same way).
+
+What one row may hold is bounded, so that memory stays flat however large the file: a cell holds
+at most 32,767 characters, as in Excel and LibreOffice (a longer one is refused naming its row
+and column), a CSV record at most MAX_RECORD_CHARS characters, and a workbook is checked by
+contacts.inflation before openpyxl unzips it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from contacts.headers import FIELDS, guess_field, normalise_header
+from contacts.inflation import inflation_problem
 
 # ';' first: Excel in French writes it, and the order breaks ties between equal candidates.
 DELIMITERS = (";", ",", "\t")
@@ -40,6 +46,11 @@ SAVE_AS = "save it from the spreadsheet as CSV or as Excel workbook (.xlsx)"
 TEXT_CONTROLS = frozenset("\t\n\r")
 EMPTY_CHARS = ' \t\r\n\f\v;,"'  # a file of nothing but these has no cell to read
 NOT_TEXT = frozenset(("Cc", "Cn", "Co", "Cs"))  # controls, unassigned, private use, surrogates
+MAX_CELL_CHARS = 32_767  # the most a cell of Excel or LibreOffice holds
+MAX_COLUMNS = 16_384  # the widest sheet of Excel (column XFD)
+# A CSV record is read whole before its cells are seen: beyond this, it is a quote opened and
+# never closed, or no table at all.
+MAX_RECORD_CHARS = 1 << 20
 
 
 class ParseError(ValueError):
@@ -170,7 +181,13 @@ def _column_names(header: Sequence[str]) -> list[str]:
 
 def _layout(header: Sequence[str], overrides: Overrides, header_row: int) -> _Layout:
     """Which column holds which field: --map first, then known headers, first column wins."""
+    _check_cells(header_row, header, ())
     columns = _column_names(header)
+    if len(columns) > MAX_COLUMNS:
+        raise ParseError(
+            f"row {header_row}: the header has {len(columns):,} columns, more than the "
+            f"{MAX_COLUMNS:,} a spreadsheet can have"
+        )
     first_of: dict[str, int] = {}
     for index, column in enumerate(columns):
         first_of.setdefault(normalise_header(column), index)
@@ -201,7 +218,10 @@ def _rows(records: Iterable[tuple[int, Sequence[str]]], layout: _Layout) -> Iter
     """SheetRows from numbered records; blank ones skipped, surplus cells in extra."""
     fields, extras, width = layout.fields, layout.extras, len(layout.columns)
     for number, cells in records:
-        if not "".join(cells).strip():
+        text = "".join(cells)
+        if len(text) > MAX_CELL_CHARS:  # a cell may be too long: never so when all are short
+            _check_cells(number, cells, layout.columns)
+        if not text.strip():
             continue
         count = len(cells)
         values = {field: cells[index].strip() if index < count else "" for field, index in fields}
@@ -213,6 +233,19 @@ def _rows(records: Iterable[tuple[int, Sequence[str]]], layout: _Layout) -> Iter
             if text := cells[index].strip():
                 extra[_column_label(index)] = text
         yield SheetRow(number, values, extra)
+
+
+def _check_cells(number: int, cells: Sequence[str], columns: Sequence[str]) -> None:
+    """ParseError naming the row and column of a cell longer than a spreadsheet cell can be."""
+    if max(map(len, cells), default=0) <= MAX_CELL_CHARS:
+        return
+    index = next(i for i, cell in enumerate(cells) if len(cell) > MAX_CELL_CHARS)
+    column = columns[index] if index < len(columns) else _column_label(index)
+    raise ParseError(
+        f"row {number}, column {_names([column])}: the cell holds {len(cells[index]):,} "
+        f"characters, more than the {MAX_CELL_CHARS:,} a spreadsheet cell can hold; shorten it "
+        "or delete the column"
+    )
 
 
 # --- Messages --------------------------------------------------------------------------------
@@ -381,26 +414,58 @@ def _choose_delimiter(
     return best[1], best[2], best[3]
 
 
+class _RecordTooLong(Exception):
+    """A CSV record went past MAX_RECORD_CHARS."""
+
+
+class _Lines:
+    """The lines of a text file for csv.reader, at most MAX_RECORD_CHARS characters for one
+    record; a line is read by pieces, so that a file with no line break is never read whole."""
+
+    def __init__(self, file: IO[str]):
+        self.file = file
+        self.record_chars = 0  # read since the last record ended
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.file.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.record_chars += len(line)
+        if self.record_chars > MAX_RECORD_CHARS:
+            raise _RecordTooLong
+        return line
+
+
 def _csv_records(
     path: Path, encoding: str, delimiter: str, first: int
 ) -> Iterator[tuple[int, list[str]]]:
     """Numbered records from row `first` on; csv errors become ParseErrors naming the row."""
     with _open_text(path, encoding) as file:
-        reader = csv.reader(file, delimiter=delimiter)
+        lines = _Lines(file)
+        reader = csv.reader(lines, delimiter=delimiter)
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
+                lines.record_chars = 0
                 if number >= first:
                     yield number, cells
         except csv.Error as exc:
             raise ParseError(_csv_problem(number + 1, exc)) from exc
+        except _RecordTooLong:
+            raise ParseError(
+                f"row {number + 1} is longer than {MAX_RECORD_CHARS:,} characters, usually "
+                'because a quote (") is opened and never closed'
+            ) from None
 
 
 def _csv_problem(number: int, exc: csv.Error) -> str:
     """What a csv module error means for the organiser."""
     if "field larger than field limit" in str(exc):
         return (
-            f"row {number}: a cell is longer than {csv.field_size_limit()} characters, "
+            f"row {number}: a cell is longer than {csv.field_size_limit():,} characters, "
             'usually because a quote (") is opened and never closed'
         )
     return f"row {number}: {exc}"
@@ -412,6 +477,7 @@ def _csv_problem(number: int, exc: csv.Error) -> str:
 def _read_xlsx(path: Path, overrides: Overrides, wanted: str | None) -> ParsedTable:
     """An XLSX workbook: the sheet asked for, or the first one that has an email column."""
     with path.open("rb") as file:
+        _check_inflation(file)
         workbook = _load_workbook(file)
         try:
             title, index, header = _choose_sheet(workbook, overrides, wanted)
@@ -430,6 +496,17 @@ def _read_xlsx(path: Path, overrides: Overrides, wanted: str | None) -> ParsedTa
         mapping=layout.mapping,
         rows=_rows(records, layout),
     )
+
+
+def _check_inflation(file: IO[bytes]) -> None:
+    """ParseError when the workbook would inflate beyond what an import reads."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            problem = inflation_problem(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a readable archive: openpyxl refuses it, and _zip_kind says what it is
+    if problem:
+        raise ParseError(problem)
 
 
 def _load_workbook(file: IO[bytes]) -> Any:

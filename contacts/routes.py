@@ -1,4 +1,7 @@
-"""Contacts in the JSON API: upload a list export, see what it holds, then confirm the import."""
+"""Contacts in the JSON API: upload a list export, see what it holds, then confirm the import.
+
+Uploads have a size limit of their own (IMPORT_MAX_MB), larger than the app-wide one; what a file
+holds is bounded by contacts.parsing, and the preview answered is shortened whatever it holds."""
 
 from __future__ import annotations
 
@@ -10,16 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from contacts.imports import import_contacts
-from contacts.parsing import ParseError, read_table
-from service.api.routes import authenticated, problem
+from contacts.parsing import ParsedTable, ParseError, read_table
+from service.api.http import authenticated, flag_arg, problem
+from service.config import MEGABYTE
 from service.extensions import get_db, get_settings
 
 contacts_api = Blueprint("contacts_api", __name__, url_prefix="/api/v1")
 
 PREVIEW_ROWS = 5
+PREVIEW_CHARS = 100  # of each text shown in the answer to an upload
 UPLOAD_ID = "upload_id"
 UPLOAD_ID_PATTERN = re.compile(r"[0-9a-f]{24}")
 DATA, META = "upload.data", "upload.json"  # fixed names: nothing sent can overwrite the other
@@ -51,11 +57,50 @@ def _mapping(text: str) -> dict[str, str] | None:
     return {str(k): v for k, v in value.items()}
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def _detected(table: ParsedTable) -> dict[str, Any]:
+    """What was found in the file and its first rows, every text shortened."""
+    preview = [
+        {name: _short(value) for name, value in row.values.items()}
+        for _, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)
+    ]
+    return {
+        "format": table.format, "encoding": table.encoding, "delimiter": table.delimiter,
+        "sheet": table.sheet, "columns": [_short(column) for column in table.columns],
+        "mapping": {_short(column): name for column, name in table.mapping.items()},
+        "preview": preview,
+    }  # fmt: skip
+
+
+def _too_large() -> tuple[dict[str, Any], int]:
+    """The answer to an upload over a limit: its size, or its other fields'."""
+    limit = get_settings().upload_max_bytes
+    if request.content_length is not None and request.content_length <= limit:
+        each = request.max_form_memory_size
+        most = f" (at most {each:,} bytes each)" if each else ""
+        message = f"the fields beside the file are too long or too many{most}"
+        return problem(413, "too_large", message)
+    return problem(
+        413,
+        "too_large",
+        f"the upload is larger than {limit / MEGABYTE:g} MB, the most an import takes "
+        "(setting IMPORT_MAX_MB); save the list as CSV, which is smaller, or split it",
+    )
+
+
 @contacts_api.post("/imports")
 @authenticated
 def upload() -> Any:
     """Store an uploaded CSV or XLSX file; answer with what was detected and a preview."""
-    sent = request.files.get("file")
+    # Set before the body is read: exports are larger than the app-wide limit allows.
+    request.max_content_length = get_settings().upload_max_bytes
+    try:
+        sent = request.files.get("file")
+    except RequestEntityTooLarge:
+        return _too_large()
     list_name = request.form.get("list", "").strip()
     if sent is None or not sent.filename:
         return problem(400, "missing_file", "send the export as a multipart field named 'file'")
@@ -74,30 +119,25 @@ def upload() -> Any:
     folder.mkdir()
     sent.save(folder / DATA)
     try:
-        table = read_table(folder / DATA, mapping)
-        preview = [row.values for _, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)]
+        detected = _detected(read_table(folder / DATA, mapping))
     except ParseError as exc:
         shutil.rmtree(folder)  # personal data is not kept for a file that cannot be imported
         return problem(422, "unreadable", str(exc))
     source = secure_filename(sent.filename) or "upload"
     (folder / META).write_text(json.dumps({"list": list_name, "map": mapping, "source": source}))
-    return {
-        UPLOAD_ID: upload_id, "list": list_name, "format": table.format, "encoding": table.encoding,
-        "delimiter": table.delimiter, "sheet": table.sheet, "columns": table.columns,
-        "mapping": table.mapping, "preview": preview,
-    }, 201  # fmt: skip
+    return {UPLOAD_ID: upload_id, "list": list_name, **detected}, 201
 
 
 @contacts_api.post("/imports/<upload_id>/confirm")
 @authenticated
 def confirm(upload_id: str) -> Any:
-    """Import an uploaded file: every row checked, then everything valid written at once; the
-    upload is then deleted (a dry run keeps it)."""
+    """Import an uploaded file: every row checked, then everything valid written; the upload is
+    then deleted (a dry run keeps it)."""
+    dry_run = flag_arg("dry_run")
     folder = _upload_folder(upload_id)
     if folder is None:
         return problem(404, "not_found", f"no upload {upload_id!r}")
     meta = json.loads((folder / META).read_text())
-    dry_run = request.args.get("dry_run") in ("1", "true")
     try:
         report = import_contacts(
             get_db(), get_settings(), folder / DATA, meta["list"], meta["map"],

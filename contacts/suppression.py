@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Suppression, SuppressionReason, normalise_email
+from contacts.sql import among
 from service.config import Settings
 
-LOOKUP_CHUNK = 500
+FEW_HASHES = 500  # looked up at once; for more, the list is counted first: it may be smaller
 
 
 def email_hash(key: str, email: str) -> str:
@@ -44,19 +45,17 @@ def suppressed_among(session: Session, settings: Settings, emails: Iterable[str]
 
 
 def _listed(session: Session, hashes: list[str]) -> set[str]:
-    """The hashes that are on the list: looked up by chunks or, for an import with more of
-    them than the list has rows, found by reading the whole list once."""
-    if len(hashes) > LOOKUP_CHUNK:
+    """The hashes that are on the list: looked up or, when there are more of them than the list
+    has rows, found by reading the whole list once."""
+    if len(hashes) > FEW_HASHES:
         listed = session.scalar(select(func.count()).select_from(Suppression)) or 0
         if listed <= len(hashes):
             return set(hashes).intersection(session.scalars(select(Suppression.email_hash)))
-    found: set[str] = set()
-    for start in range(0, len(hashes), LOOKUP_CHUNK):
-        chunk = hashes[start : start + LOOKUP_CHUNK]
-        found.update(
-            session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(chunk)))
+    return set(
+        session.scalars(
+            select(Suppression.email_hash).where(among(session, Suppression.email_hash, hashes))
         )
-    return found
+    )
 
 
 def suppression_of(session: Session, settings: Settings, email: str) -> Suppression | None:

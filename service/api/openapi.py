@@ -234,6 +234,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "/imports": {
                 "post": {
                     "summary": "Upload a list export (CSV or XLSX); answers with what was detected",
+                    "description": "At most IMPORT_MAX_MB (50 MB by default); 413 beyond.",
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -253,12 +254,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": _responses(201, {"type": "object"}, 400, 422),
+                    "responses": _responses(201, {"type": "object"}, 400, 413, 422),
                 }
             },
             "/imports/{upload_id}/confirm": {
                 "post": {
-                    "summary": "Import an uploaded file (dry_run=1: count only)",
+                    "summary": "Import an uploaded file (dry_run=true: count only)",
+                    "description": "dry_run is true, false, 1 or 0; anything else is a 422.",
                     "parameters": [
                         {
                             "name": "upload_id",

@@ -175,3 +175,21 @@ def test_a_file_with_nothing_valid_creates_no_list(db, settings, tmp_path):
     report = import_contacts(db, settings, path, "VIDE")
     assert (report.rejected, report.imported_nothing) == (2, True)
     assert count(db, MailingList) == 0
+
+
+def test_control_characters_in_cells_are_removed_at_the_door(db, settings, tmp_path):
+    # A quoted cell may hold a line break; an XLSX cell a vertical tab or an escape.
+    text = (
+        "Courriel;Prénom;Nom;Tags;Remarque\r\n"
+        'eve@example.org;"Eve\r\nBcc: x@example.org";Mar\x0btin;"a\x1b,b";"note\x07"\r\n'
+    ) + "".join(f"p{i}@example.org;Prénom;Nom;;\r\n" for i in range(20))  # a few controls only
+    report = import_contacts(db, settings, write(tmp_path, "list.csv", text, "utf-8"), "L")
+    assert report.created == 21
+    with db.transaction(write=False) as session:
+        eve = session.scalar(select(Contact).where(Contact.email == "eve@example.org"))
+        assert (eve.first_name, eve.last_name, eve.tags) == (
+            "Eve Bcc: x@example.org",
+            "Mar tin",
+            ["a", "b"],
+        )
+        assert eve.extra == {"Remarque": "note"}

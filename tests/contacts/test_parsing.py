@@ -8,7 +8,6 @@ The files of samples/ were written byte for byte as Excel and Mailchimp write th
 from __future__ import annotations
 
 import random
-import time
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -666,7 +665,8 @@ def test_xlsx_header_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_200000_rows_read_quickly(tmp_path: Path) -> None:
+def test_200000_rows_read_in_order(tmp_path: Path) -> None:
+    # How fast is measured by bench/import.py (parse+validate), never asserted here.
     path = tmp_path / "big.csv"
     with path.open("w", encoding="cp1252", newline="") as file:
         file.write("Courriel;Prénom;Nom;Structure;Fonction;Région;Téléphone\r\n")
@@ -675,17 +675,14 @@ def test_200000_rows_read_quickly(tmp_path: Path) -> None:
                 f"p{i}@exemple.fr;Hélène;Dupré {i};Scop n°{i % 97};Gérante;Occitanie;"
                 f"06 12 34 {i % 100:02d} 78\r\n"
             )
-    started = time.perf_counter()
     table = read_table(path)
     count = 0
     last = None
     for row in table.rows:
         count += 1
         last = row
-    elapsed = time.perf_counter() - started
     assert table.encoding == "cp1252"
     assert count == 200_000
     assert last is not None
     assert last.number == 200_001
     assert last.values["last_name"] == "Dupré 199999"
-    assert elapsed < 2, f"200,000 rows read in {elapsed:.2f} s"
