@@ -1,12 +1,19 @@
-"""Settings read once from the environment (and an optional `.env`), validated at start-up."""
+"""Settings read once from the environment (and an optional `.env`), validated at start-up.
+
+Every variable is a row of VARIABLES: its name, the Settings field it fills, how its text is read
+(a parser that raises ValueError saying what it expected), its default and what it means. The
+README's configuration table is made from the same rows (`markdown_table`), and a test keeps
+the two equal. Every bad value is reported at once, each naming its variable.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +35,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings of one Convier process."""
+    """Validated settings of one Convier process (each field is described in VARIABLES)."""
 
     database_url: str
     redis_url: str | None
@@ -45,29 +52,17 @@ class Settings:
     var_dir: Path
     link_max_age_days: int
     tick_seconds: float
-    debug: bool = False
-    # Messages per minute across all workers; 0 means no limit of our own.
-    mail_rate_per_minute: float = 0.0
-    # A row claimed longer ago than this is checked with the provider and sent again if needed.
+    mail_rate_per_minute: float = 0.0  # 0: no limit of our own
     mail_sending_timeout: float = 600.0
-    # SendGrid's Event Webhook verification key (base64 DER); unset, every event is refused.
     sendgrid_webhook_public_key: str | None = None
-    # The secret path segment of the Inbound Parse URL; unset, every reply is refused.
     sendgrid_inbound_secret: str | None = None
-    # Most recipients per provider request; 0 means the backend's own maximum.
-    mail_batch_size: int = 0
-    # First delay before retrying a transient failure; doubled at each attempt.
+    mail_batch_size: int = 0  # 0: the backend's own maximum
     mail_retry_base: float = 30.0
-    # Longest one network operation of a provider may take (SendGrid's HTTP, each SMTP command).
     mail_request_timeout: float = 30.0
-    # Largest list export the API takes; the app-wide limit of other requests stays small.
     upload_max_bytes: int = 50 * MEGABYTE
-    # Public POSTs (Flask-Limiter's notation): per personal link, and per client address.
     link_rate_limit: str = "10 per minute;100 per day"
     client_rate_limit: str = "120 per minute"
-    # Wrong bearer tokens tolerated per client address.
     bad_token_limit: str = "10 per minute"  # noqa: S105 - a rate, not a secret
-    # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are believed.
     trusted_proxies: int = 0
 
     @property
@@ -93,68 +88,257 @@ class Settings:
         return [*self.secret_keys_old, self.secret_key]
 
 
-def _env(environ: Mapping[str, str], name: str) -> str | None:
-    value = environ.get(name, "").strip()
-    return value or None
+# --- How each kind of value is read: a parser raises ValueError saying what it expected ------
+
+Parser = Callable[[str], Any]
 
 
-def _check_url(problems: list[str], name: str, value: str | None, schemes: tuple[str, ...]) -> None:
-    if value is None:
-        return
-    parts = urlsplit(value)
-    scheme = parts.scheme.split("+")[0]
-    if scheme not in schemes:
-        problems.append(
-            f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}"
-        )
-    elif scheme not in ("sqlite",) and not parts.hostname:
-        problems.append(f"{name}: the URL {value!r} names no host")
+def url(*schemes: str) -> Parser:
+    """A URL of one of `schemes` (`postgresql+psycopg` counts as `postgresql`), with a host."""
+
+    def parse(value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme.split("+")[0] not in schemes:
+            raise ValueError(f"expected a URL starting with {' or '.join(schemes)}, got {value!r}")
+        if parts.scheme != "sqlite" and not parts.hostname:
+            raise ValueError(f"the URL {value!r} names no host")
+        return value
+
+    return parse
 
 
-def _positive_number(problems: list[str], name: str, raw: str | None, default: float) -> float:
-    if raw is None:
-        return default
+def base_url(value: str) -> str:
+    """An http(s) URL, without its trailing slash."""
+    return url("http", "https")(value).rstrip("/")
+
+
+def positive(value: str) -> float:
+    """A number above zero."""
     try:
-        number = float(raw)
+        number = float(value)
     except ValueError:
         number = -1
-    if number <= 0:
-        problems.append(f"{name}: expected a positive number, got {raw!r}")
-        return default
+    if not number > 0:
+        raise ValueError(f"expected a positive number, got {value!r}")
     return number
 
 
-def _rate_limit(problems: list[str], name: str, raw: str | None, default: str) -> str:
-    from limits import parse_many
+def positive_int(value: str) -> int:
+    """A whole number above zero (a decimal is cut)."""
+    return int(positive(value))
 
-    if raw is None:
-        return default
+
+def megabytes(value: str) -> int:
+    """A positive number of megabytes, in bytes."""
+    return int(positive(value) * MEGABYTE)
+
+
+def count(value: str) -> int:
+    """A whole number, zero or more."""
+    if not value.isdigit():
+        raise ValueError(f"expected a number (0, 1…), got {value!r}")
+    return int(value)
+
+
+def one_of(*options: str) -> Parser:
+    """One of `options`."""
+
+    def parse(value: str) -> str:
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return value
+
+    return parse
+
+
+def time_zone(value: str) -> str:
+    """A name of the time zone database."""
     try:
-        parse_many(raw)
-    except ValueError:
-        problems.append(f"{name}: expected limits such as '10 per minute;100 per day', got {raw!r}")
-        return default
-    return raw
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Paris)") from None
+    return value
 
 
-def _valid_public_key(value: str) -> bool:
+def secret(value: str) -> str:
+    """A secret long enough not to be guessed."""
+    if len(value) < 16:
+        raise ValueError("too short, use at least 16 characters")
+    return value
+
+
+def key_list(value: str) -> tuple[str, ...]:
+    """Comma-separated keys."""
+    return tuple(key.strip() for key in value.split(",") if key.strip())
+
+
+def sender(value: str) -> str:
+    """A From address, with or without a name."""
+    if "@" not in value or any(c in value for c in "\r\n"):
+        raise ValueError(
+            f"expected an address such as 'Le Labo <contact@example.org>', got {value!r}"
+        )
+    return value
+
+
+def public_key(value: str) -> str:
+    """SendGrid's Event Webhook verification key."""
     from sendgrid.helpers.eventwebhook import EventWebhook
 
     try:
         EventWebhook(value)
     except (ValueError, TypeError):
-        return False
-    return True
+        raise ValueError(
+            "expected the verification key SendGrid shows (base64 of an ECDSA P-256 public key)"
+        ) from None
+    return value
 
 
-def _embedded_secret_key(var_dir: Path) -> str:
+def rate_limits(value: str) -> str:
+    """Flask-Limiter's notation: `10 per minute;100 per day`."""
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(
+            f"expected limits such as '10 per minute;100 per day', got {value!r}"
+        ) from None
+    return value
+
+
+def text(value: str) -> str:
+    """Any text."""
+    return value
+
+
+# --- The variables -------------------------------------------------------------------------
+
+Values = dict[str, Any]  # the Settings fields read so far, for the defaults that depend on them
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: the Settings field it fills, how it is read and its default
+    (a value, or a function of the fields read before it); `shown` is the default as the README
+    writes it."""
+
+    name: str
+    field: str
+    parse: Parser
+    default: Any
+    shown: str
+    doc: str
+
+    def default_for(self, values: Values) -> Any:
+        """The value when the variable is not set."""
+        return self.default(values) if callable(self.default) else self.default
+
+
+def _embedded_secret_key(values: Values) -> str:
     """The embedded default keeps a random key of its own under var/, made on first start."""
-    path = var_dir / "secret_key"
+    path: Path = values["var_dir"] / "secret_key"
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+V = Variable
+VARIABLES: tuple[Variable, ...] = (
+    V("CONVIER_VAR_DIR", "var_dir", lambda v: Path(v).resolve(), lambda _: Path("var").resolve(),
+      "`./var`", "where the embedded default keeps its files"),
+    V("DATABASE_URL", "database_url", url("sqlite", "postgresql"),
+      lambda values: f"sqlite:///{values['var_dir'] / 'convier.sqlite'}",
+      "SQLite file `var/convier.sqlite`", "`postgresql+psycopg://…` in production"),
+    V("REDIS_URL", "redis_url", url("redis", "rediss"), None, "unset: embedded SQLite broker",
+      "Celery broker, shared rate limits and locks"),
+    V("SECRET_KEY", "secret_key", secret, _embedded_secret_key,
+      "made once under `var/` for the embedded default; required with `DATABASE_URL`",
+      "signs links and sessions"),
+    V("SECRET_KEYS_OLD", "secret_keys_old", key_list, (), "empty",
+      "comma-separated former keys: links they signed stay valid"),
+    V("BASE_URL", "base_url", base_url, "http://127.0.0.1:8000", "`http://127.0.0.1:8000`",
+      "the address in links"),
+    V("TIMEZONE", "timezone", time_zone, "Europe/Paris", "`Europe/Paris`",
+      "how dates are shown and event files are read"),
+    V("MAIL_BACKEND", "mail_backend", one_of(*MAIL_BACKENDS), "file", "`file`",
+      "`file`, `sendgrid` or `smtp`"),
+    V("SENDGRID_API_KEY", "sendgrid_api_key", text, None, "unset", "SendGrid's API key"),
+    V("SENDGRID_API_HOST", "sendgrid_api_host", url("http", "https"), None, "unset",
+      "SendGrid's API host, to reach a local stand-in"),
+    V("SMTP_URL", "smtp_url", url("smtp", "smtps"), None, "unset",
+      "`smtp://user:password@host:587`"),
+    V("SENDGRID_WEBHOOK_PUBLIC_KEY", "sendgrid_webhook_public_key", public_key, None,
+      "unset: every event refused", "the Event Webhook's verification key, as SendGrid shows it"),
+    V("SENDGRID_INBOUND_SECRET", "sendgrid_inbound_secret", secret, None,
+      "unset: every reply refused",
+      'the secret in the Inbound Parse URL, `/webhooks/sendgrid/inbound/<secret>` ("Send Raw" on)'),
+    V("MAIL_FROM", "mail_from", sender, "Convier <convier@localhost>",
+      "`Convier <convier@localhost>`", "the sender: the organiser's name is shown before it"),
+    V("REPLY_DOMAIN", "reply_domain", text, None, "unset: replies go to the organiser",
+      "domain of the per-invitation reply addresses `r+<id>@…`"),
+    V("MAIL_RATE_PER_MINUTE", "mail_rate_per_minute", positive, 0.0, "unset: no limit",
+      "messages per minute shared by all workers"),
+    V("MAIL_BATCH_SIZE", "mail_batch_size", positive_int, 0,
+      "the backend's maximum (SendGrid 1,000)", "most recipients per provider request"),
+    V("MAIL_RETRY_SECONDS", "mail_retry_base", positive, 30.0, "30",
+      "first delay before retrying a transient failure (doubled each time, jittered)"),
+    V("MAIL_SENDING_TIMEOUT", "mail_sending_timeout", positive, 600.0, "600",
+      "seconds after which a claimed, unanswered email is checked and sent again if needed"),
+    V("MAIL_REQUEST_TIMEOUT", "mail_request_timeout", positive, 30.0, "30",
+      "seconds one network operation of the provider may take (SendGrid's HTTP, each SMTP "
+      "command)"),
+    V("LINK_MAX_AGE_DAYS", "link_max_age_days", positive_int, 400, "400",
+      "personal links older than this are refused as expired"),
+    V("TICK_SECONDS", "tick_seconds", positive, 30.0, "30",
+      "period of the beat tick (offer expiry and other due work)"),
+    V("IMPORT_MAX_MB", "upload_max_bytes", megabytes, 50 * MEGABYTE, "50",
+      "largest list export the API takes (other requests: 2 MB)"),
+    V("RATE_LIMIT_PER_LINK", "link_rate_limit", rate_limits, Settings.link_rate_limit,
+      f"`{Settings.link_rate_limit}`", "POSTs of one personal or unsubscribe link"),
+    V("RATE_LIMIT_PER_ADDRESS", "client_rate_limit", rate_limits, Settings.client_rate_limit,
+      f"`{Settings.client_rate_limit}`", "public POSTs from one client address"),
+    V("RATE_LIMIT_BAD_TOKENS", "bad_token_limit", rate_limits, Settings.bad_token_limit,
+      f"`{Settings.bad_token_limit}`",
+      "wrong API tokens from one client address before it is refused (429)"),
+    V("TRUSTED_PROXIES", "trusted_proxies", count, 0, "0",
+      "reverse proxies in front of the app whose `X-Forwarded-For` gives the client address"),
+)  # fmt: skip
+del V
+
+
+def _cross_checks(environ: Mapping[str, str], values: Values) -> list[str]:
+    """The rules that tie several variables together."""
+    problems = []
+    if _env(environ, "DATABASE_URL") and not _env(environ, "SECRET_KEY"):
+        problems.append("SECRET_KEY: required with DATABASE_URL (a long random string)")
+    backend = values.get("mail_backend")
+    if backend == "sendgrid" and not values.get("sendgrid_api_key"):
+        problems.append("SENDGRID_API_KEY: required when MAIL_BACKEND=sendgrid")
+    if backend == "smtp" and not values.get("smtp_url"):
+        problems.append(
+            "SMTP_URL: required when MAIL_BACKEND=smtp (e.g. smtp://user:pass@host:587)"
+        )
+    timeout = values.get("mail_sending_timeout")
+    request = values.get("mail_request_timeout")
+    if backend in REQUEST_STEPS and timeout and request:
+        in_flight = request * REQUEST_STEPS[backend]
+        if timeout < 2 * in_flight:
+            # The sweeper queues a row again once its claim is that old: by then no request of
+            # its worker may still be in flight, or the person could get the email twice.
+            problems.append(
+                f"MAIL_SENDING_TIMEOUT: must be at least twice the longest a message can be in "
+                f"flight ({in_flight:g} s with MAIL_BACKEND={backend} and MAIL_REQUEST_TIMEOUT="
+                f"{request:g}), got {timeout:g}"
+            )
+    return problems
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -167,138 +351,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             **os.environ,
         }
     problems: list[str] = []
-    debug = _env(environ, "CONVIER_DEBUG") in ("1", "true", "yes")
-    var_dir = Path(_env(environ, "CONVIER_VAR_DIR") or "var").resolve()
-
-    database_url = _env(environ, "DATABASE_URL") or f"sqlite:///{var_dir / 'convier.sqlite'}"
-    _check_url(problems, "DATABASE_URL", database_url, ("sqlite", "postgresql"))
-    redis_url = _env(environ, "REDIS_URL")
-    _check_url(problems, "REDIS_URL", redis_url, ("redis", "rediss"))
-
-    secret_key = _env(environ, "SECRET_KEY")
-    if secret_key is None:
-        if _env(environ, "DATABASE_URL"):
-            problems.append("SECRET_KEY: required with DATABASE_URL (a long random string)")
-            secret_key = ""
-        else:
-            secret_key = _embedded_secret_key(var_dir)
-    elif len(secret_key) < 16:
-        problems.append("SECRET_KEY: too short, use at least 16 characters")
-    old_keys = tuple(
-        k.strip() for k in (_env(environ, "SECRET_KEYS_OLD") or "").split(",") if k.strip()
-    )
-
-    base_url = (_env(environ, "BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
-    _check_url(problems, "BASE_URL", base_url, ("http", "https"))
-
-    timezone = _env(environ, "TIMEZONE") or "Europe/Paris"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"TIMEZONE: unknown time zone {timezone!r} (e.g. Europe/Paris)")
-
-    mail_backend = _env(environ, "MAIL_BACKEND") or "file"
-    if mail_backend not in MAIL_BACKENDS:
-        problems.append(
-            f"MAIL_BACKEND: expected one of {', '.join(MAIL_BACKENDS)}, got {mail_backend!r}"
-        )
-    sendgrid_api_key = _env(environ, "SENDGRID_API_KEY")
-    if mail_backend == "sendgrid" and not sendgrid_api_key:
-        problems.append("SENDGRID_API_KEY: required when MAIL_BACKEND=sendgrid")
-    sendgrid_api_host = _env(environ, "SENDGRID_API_HOST")
-    _check_url(problems, "SENDGRID_API_HOST", sendgrid_api_host, ("http", "https"))
-    smtp_url = _env(environ, "SMTP_URL")
-    _check_url(problems, "SMTP_URL", smtp_url, ("smtp", "smtps"))
-    if mail_backend == "smtp" and not smtp_url:
-        problems.append(
-            "SMTP_URL: required when MAIL_BACKEND=smtp (e.g. smtp://user:pass@host:587)"
-        )
-
-    mail_from = _env(environ, "MAIL_FROM") or "Convier <convier@localhost>"
-    if "@" not in mail_from or any(c in mail_from for c in "\r\n"):
-        problems.append(
-            f"MAIL_FROM: expected an address such as 'Le Labo <contact@example.org>', "
-            f"got {mail_from!r}"
-        )
-
-    max_age = _positive_number(
-        problems, "LINK_MAX_AGE_DAYS", _env(environ, "LINK_MAX_AGE_DAYS"), 400
-    )
-    tick = _positive_number(problems, "TICK_SECONDS", _env(environ, "TICK_SECONDS"), 30)
-    rate = _env(environ, "MAIL_RATE_PER_MINUTE")
-    mail_rate = _positive_number(problems, "MAIL_RATE_PER_MINUTE", rate, 1) if rate else 0.0
-    webhook_key = _env(environ, "SENDGRID_WEBHOOK_PUBLIC_KEY")
-    if webhook_key and not _valid_public_key(webhook_key):
-        problems.append(
-            "SENDGRID_WEBHOOK_PUBLIC_KEY: expected the verification key SendGrid shows "
-            "(base64 of an ECDSA P-256 public key)"
-        )
-    inbound_secret = _env(environ, "SENDGRID_INBOUND_SECRET")
-    if inbound_secret and len(inbound_secret) < 16:
-        problems.append("SENDGRID_INBOUND_SECRET: too short, use at least 16 characters")
-    batch = _env(environ, "MAIL_BATCH_SIZE")
-    batch_size = int(_positive_number(problems, "MAIL_BATCH_SIZE", batch, 1)) if batch else 0
-    retry_base = _positive_number(
-        problems, "MAIL_RETRY_SECONDS", _env(environ, "MAIL_RETRY_SECONDS"), 30
-    )
-    sending_timeout = _positive_number(
-        problems, "MAIL_SENDING_TIMEOUT", _env(environ, "MAIL_SENDING_TIMEOUT"), 600
-    )
-    request_timeout = _positive_number(
-        problems, "MAIL_REQUEST_TIMEOUT", _env(environ, "MAIL_REQUEST_TIMEOUT"), 30
-    )
-    in_flight = request_timeout * REQUEST_STEPS.get(mail_backend, 1)
-    if sending_timeout < 2 * in_flight:
-        # The sweeper queues a row again once its claim is that old: by then no request of its
-        # worker may still be in flight, or the person could get the email twice.
-        problems.append(
-            f"MAIL_SENDING_TIMEOUT: must be at least twice the longest a message can be in flight "
-            f"({in_flight:g} s with MAIL_BACKEND={mail_backend} and MAIL_REQUEST_TIMEOUT="
-            f"{request_timeout:g}), got {sending_timeout:g}"
-        )
-    upload_mb = _positive_number(problems, "IMPORT_MAX_MB", _env(environ, "IMPORT_MAX_MB"), 50)
-    proxies = _env(environ, "TRUSTED_PROXIES") or "0"
-    if not proxies.isdigit():
-        problems.append(f"TRUSTED_PROXIES: expected a number of proxies (0, 1…), got {proxies!r}")
-        proxies = "0"
-    limits = {
-        name: _rate_limit(problems, name, _env(environ, name), default)
-        for name, default in (
-            ("RATE_LIMIT_PER_LINK", Settings.link_rate_limit),
-            ("RATE_LIMIT_PER_ADDRESS", Settings.client_rate_limit),
-            ("RATE_LIMIT_BAD_TOKENS", Settings.bad_token_limit),
-        )
-    }
-
+    values: Values = {}
+    for variable in VARIABLES:
+        raw = _env(environ, variable.name)
+        try:
+            if raw is None:
+                if variable.name == "SECRET_KEY" and _env(environ, "DATABASE_URL"):
+                    continue  # no key of our own beside a real database: see _cross_checks
+                values[variable.field] = variable.default_for(values)
+            else:
+                values[variable.field] = variable.parse(raw)
+        except ValueError as exc:
+            problems.append(f"{variable.name}: {exc}")
+    problems += _cross_checks(environ, values)
     if problems:
         raise ConfigError(problems)
-    return Settings(
-        database_url=database_url,
-        redis_url=redis_url,
-        secret_key=secret_key,
-        secret_keys_old=old_keys,
-        base_url=base_url,
-        timezone=timezone,
-        mail_backend=mail_backend,
-        sendgrid_api_key=sendgrid_api_key,
-        sendgrid_api_host=sendgrid_api_host,
-        smtp_url=smtp_url,
-        mail_from=mail_from,
-        reply_domain=_env(environ, "REPLY_DOMAIN"),
-        var_dir=var_dir,
-        link_max_age_days=int(max_age),
-        tick_seconds=tick,
-        debug=debug,
-        mail_rate_per_minute=mail_rate,
-        mail_sending_timeout=sending_timeout,
-        mail_retry_base=retry_base,
-        mail_batch_size=batch_size,
-        sendgrid_webhook_public_key=webhook_key,
-        sendgrid_inbound_secret=inbound_secret,
-        mail_request_timeout=request_timeout,
-        upload_max_bytes=int(upload_mb * MEGABYTE),
-        link_rate_limit=limits["RATE_LIMIT_PER_LINK"],
-        client_rate_limit=limits["RATE_LIMIT_PER_ADDRESS"],
-        bad_token_limit=limits["RATE_LIMIT_BAD_TOKENS"],
-        trusted_proxies=int(proxies),
-    )
+    return Settings(**values)
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    lines += [f"| `{v.name}` | {v.shown} | {v.doc} |" for v in VARIABLES]
+    return "\n".join(lines)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
-from service.config import ConfigError, load_settings
+from service.config import VARIABLES, ConfigError, Settings, load_settings, markdown_table
 
 
 def test_embedded_default_needs_no_setting_and_keeps_its_own_key(tmp_path):
@@ -82,3 +85,12 @@ def test_rate_limits_are_checked_and_name_their_variable(tmp_path):
         {"CONVIER_VAR_DIR": str(tmp_path), "RATE_LIMIT_PER_ADDRESS": "5 per second"}
     )
     assert settings.client_rate_limit == "5 per second"
+
+
+def test_every_setting_is_a_variable_and_the_readme_lists_them_all():
+    assert sorted(v.field for v in VARIABLES) == sorted(f.name for f in fields(Settings))
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, (
+        "paste service.config.markdown_table() into README.md's Configuration section:\n"
+        + markdown_table()
+    )
