@@ -135,7 +135,7 @@ def populate(database: Database, tz: object, secret_key: str, count: int) -> int
     """One event, the four lists, `count` contacts with their memberships, the suppression
     list and a draft invitation campaign over the four lists; returns the campaign's id."""
     with database.transaction() as session:
-        event_id = create_event(session, event_spec(), tz).id  # type: ignore[arg-type]
+        event_id = create_event(session, event_spec(), tz).id
         list_ids = _create_lists(session)
     for start in range(0, count, CHUNK):
         with database.transaction() as session:

@@ -55,7 +55,7 @@ CHUNK = 10_000
 TIMEOUT_S = 900.0
 
 
-def parse_args(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
+def parse_args(argv: list[str] | None = None):
     """The benchmark's options."""
     parser = database_parser(__doc__.splitlines()[0], POSTGRES_URL)
     parser.set_defaults(database="postgres")
@@ -94,7 +94,7 @@ def populate(database: Database, tz: object, count: int) -> None:
     """One event, `count` contacts each invited, and one queued invitation email each."""
     now = utcnow()
     with database.transaction() as session:
-        event_id = create_event(session, event_spec(), tz).id  # type: ignore[arg-type]
+        event_id = create_event(session, event_spec(), tz).id
     for start in range(0, count, CHUNK):
         numbers = range(start, min(start + CHUNK, count))
         with database.transaction() as session:
@@ -203,7 +203,7 @@ class RunResult:
     ok: bool
 
 
-def worker_env(args, workdir: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def worker_env(args, workdir: Path) -> dict[str, str]:
     """The environment the workers and this process share (one SECRET_KEY, one database)."""
     return {
         "DATABASE_URL": args.postgres_url,
@@ -216,7 +216,7 @@ def worker_env(args, workdir: Path) -> dict[str, str]:  # type: ignore[no-untype
     }
 
 
-def one_run(args, workdir: Path) -> RunResult:  # type: ignore[no-untyped-def]
+def one_run(args, workdir: Path) -> RunResult:
     """Fresh database, provider and worker; one send of every queued email; the checks."""
     reset_postgres(args.postgres_url)
     upgrade(args.postgres_url)

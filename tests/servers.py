@@ -31,7 +31,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(condition, timeout: float, what: str, interval: float = 0.05):  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float, what: str, interval: float = 0.05):
     """Poll `condition` until it returns something truthy; fail naming `what` after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -45,7 +45,7 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.05):  # t
 class LogWatcher:
     """Collects the lines a child process writes, so that tests can wait for one."""
 
-    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream) -> None:
         self.lines: list[str] = []
         self.pid = 0  # the process writing the lines
         self._stream = stream
@@ -53,7 +53,7 @@ class LogWatcher:
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
-    def _read(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def _read(self, stream) -> None:
         for raw in iter(stream.readline, ""):
             with self._lock:
                 self.lines.append(raw.rstrip("\n"))

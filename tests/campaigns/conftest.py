@@ -43,7 +43,7 @@ def email(number: int) -> str:
 
 
 @pytest.fixture
-def network(db: Database, settings) -> Network:  # type: ignore[no-untyped-def]
+def network(db: Database, settings) -> Network:
     """20 people on four overlapping lists; one of them has unsubscribed."""
     with db.transaction() as session:
         contacts = [Contact(email=email(i), first_name=f"Personne {i}") for i in range(PEOPLE)]
@@ -61,7 +61,7 @@ def network(db: Database, settings) -> Network:  # type: ignore[no-untyped-def]
         return Network([c.id for c in contacts], [c.email for c in contacts])
 
 
-def new_campaign(db: Database, event_id: int, kind: CampaignKind, **fields) -> int:  # type: ignore[no-untyped-def]
+def new_campaign(db: Database, event_id: int, kind: CampaignKind, **fields) -> int:
     """A draft campaign of the event over the four lists (unless `lists` says otherwise)."""
     fields.setdefault("lists", list(LISTS) if kind is CampaignKind.INVITATION else [])
     with db.transaction() as session:

@@ -15,7 +15,7 @@ from tests.campaigns.conftest import LISTS, PEOPLE, UNSUBSCRIBED, email, new_cam
 from tests.service.helpers import act
 
 
-def rows(db) -> dict[str, MessageStatus]:  # type: ignore[no-untyped-def]
+def rows(db) -> dict[str, MessageStatus]:
     """Each row's address and status."""
     from contacts.models import Contact
 
@@ -27,7 +27,7 @@ def rows(db) -> dict[str, MessageStatus]:  # type: ignore[no-untyped-def]
     return dict(found)
 
 
-def launch_and_build(db, settings, campaign_id: int) -> None:  # type: ignore[no-untyped-def]
+def launch_and_build(db, settings, campaign_id: int) -> None:
     with db.transaction() as session:
         services.launch(session, campaign_id, lambda _session, _id: None)
     services.build(db, settings, campaign_id)

@@ -32,7 +32,7 @@ from tests.servers import ROOT, celery_worker, wait_for
 pytestmark = pytest.mark.slow
 
 
-def done(db, campaign_id: int) -> bool:  # type: ignore[no-untyped-def]
+def done(db, campaign_id: int) -> bool:
     """Whether the campaign has ended."""
     return campaign_state(db, campaign_id) is CampaignState.DONE
 

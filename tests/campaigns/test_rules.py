@@ -27,16 +27,16 @@ from tests.servers import celery_worker, wait_for
 from tests.service.helpers import act
 
 
-def no_build(_session, _campaign_id) -> None:  # type: ignore[no-untyped-def]
+def no_build(_session, _campaign_id) -> None:
     """Building is not what these tests look at."""
 
 
-def _rule(db, event_id: int, kind: CampaignKind, anchor: RuleAnchor, hours: int) -> int:  # type: ignore[no-untyped-def]
+def _rule(db, event_id: int, kind: CampaignKind, anchor: RuleAnchor, hours: int) -> int:
     with db.transaction() as session:
         return rules.add_rule(session, event_id, kind, anchor, timedelta(hours=hours)).id
 
 
-def _due_hours_ago(db, rule_id: int, hours: float) -> None:  # type: ignore[no-untyped-def]
+def _due_hours_ago(db, rule_id: int, hours: float) -> None:
     """As if the beat had been down since the rule fell due."""
     with db.transaction() as session:
         session.execute(
@@ -46,7 +46,7 @@ def _due_hours_ago(db, rule_id: int, hours: float) -> None:  # type: ignore[no-u
         )
 
 
-def _get(db, rule_id: int) -> CampaignRule:  # type: ignore[no-untyped-def]
+def _get(db, rule_id: int) -> CampaignRule:
     with db.transaction(write=False) as session:
         return session.get(CampaignRule, rule_id)
 

@@ -36,7 +36,7 @@ def invitation(**changes: object) -> Content:
         "attachments": (Attachment("invitation.ics", "text/calendar; method=REQUEST", CALENDAR),),
     }
     fields.update(changes)
-    return Content(**fields)  # type: ignore[arg-type]
+    return Content(**fields)
 
 
 def guest(message_id: int = 7, **changes: object) -> Recipient:
@@ -50,7 +50,7 @@ def guest(message_id: int = 7, **changes: object) -> Recipient:
         },
     }
     fields.update(changes)
-    return Recipient(message_id=message_id, **fields)  # type: ignore[arg-type]
+    return Recipient(message_id=message_id, **fields)
 
 
 def parse(data: bytes) -> EmailMessage:

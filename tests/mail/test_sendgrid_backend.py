@@ -63,7 +63,7 @@ def content(**changes: object) -> Content:
         categories=("invitation",),
         headers={"X-Campaign": "c7"},
     )
-    return dataclasses.replace(shared, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(shared, **changes)
 
 
 def recipient(n: int, email: str = "", name: str = "", **changes: object) -> Recipient:
@@ -81,7 +81,7 @@ def recipient(n: int, email: str = "", name: str = "", **changes: object) -> Rec
             "List-Unsubscribe-Post": UNSUBSCRIBE_POST,
         },
     )
-    return dataclasses.replace(person, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(person, **changes)
 
 
 def batch(*recipients: Recipient, **changes: object) -> Batch:

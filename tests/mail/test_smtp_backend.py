@@ -55,8 +55,8 @@ def test_sink_receives_valid_mime_with_both_parts_calendar_and_headers(
     assert message["List-Unsubscribe"] == "<https://convier.example.org/u/tok7>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Subject"] == "Élise, rencontre nationale des Pôles Territoriaux"
-    assert "Bonjour Élise," in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "Bonjour Élise," in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Bonjour Élise," in message.get_body(("plain",)).get_content()
+    assert "Bonjour Élise," in message.get_body(("html",)).get_content()
     calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert [c.get_param("method") for c in calendars] == ["REQUEST"]
     [ics] = message.iter_attachments()

@@ -39,7 +39,7 @@ def statuses(db: Database, event_id: int) -> dict[int, RegistrationStatus]:
                 Registration.event_id == event_id
             )
         ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def waitlist(db: Database, event_id: int) -> list[int]:

@@ -28,7 +28,7 @@ def auth(db) -> dict[str, str]:
         return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
 
 
-def event_body(**changes):  # type: ignore[no-untyped-def]
+def event_body(**changes):
     body = yaml.safe_load(DEMO_EVENT.read_text(encoding="utf-8"))
     body.update(date="2030-07-05", **changes)
     return body

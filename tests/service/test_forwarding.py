@@ -20,19 +20,19 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 OPEN = {"forwarding": "open"}
 
 
-def post(client, token: str, action: str, **form: str):  # type: ignore[no-untyped-def]
+def post(client, token: str, action: str, **form: str):
     """Open the page, then POST one of its forms with the page's CSRF token."""
     page = client.get(f"/r/{token}")
     csrf = CSRF.search(page.get_data(as_text=True)).group(1)
     return client.post(f"/r/{token}/{action}", data={"csrf_token": csrf, **form})
 
 
-def invitation_of(db, address: str) -> Invitation | None:  # type: ignore[no-untyped-def]
+def invitation_of(db, address: str) -> Invitation | None:
     with db.transaction(write=False) as session:
         return session.scalar(select(Invitation).join(Contact).where(Contact.email == address))
 
 
-def invitations_queued(db) -> list[int]:  # type: ignore[no-untyped-def]
+def invitations_queued(db) -> list[int]:
     """The invitations an invitation email was queued for, in order."""
     with db.transaction(write=False) as session:
         return list(
@@ -44,7 +44,7 @@ def invitations_queued(db) -> list[int]:  # type: ignore[no-untyped-def]
         )
 
 
-def registrations(db) -> list[int]:  # type: ignore[no-untyped-def]
+def registrations(db) -> list[int]:
     with db.transaction(write=False) as session:
         return list(session.scalars(select(Registration.invitation_id)))
 

@@ -38,7 +38,7 @@ def limited(db, settings: Settings) -> Iterator[Flask]:
     application.extensions["convier.db"].dispose()
 
 
-def csrf(client, token: str) -> str:  # type: ignore[no-untyped-def]
+def csrf(client, token: str) -> str:
     page = client.get(f"/r/{token}").get_data(as_text=True)
     return CSRF.search(page).group(1)
 

@@ -60,9 +60,9 @@ class RegistrationMachine(RuleBasedStateMachine):
             rows = session.scalars(
                 select(Registration).where(Registration.event_id == self.event_id)
             ).all()
-            return event, {r.invitation_id: r for r in rows}  # type: ignore[return-value]
+            return event, {r.invitation_id: r for r in rows}
 
-    def _step(self, action, invitation: int | None = None, *args) -> None:  # type: ignore[no-untyped-def]
+    def _step(self, action, invitation: int | None = None, *args) -> None:
         _, before = self._snapshot()
         queue_before = [
             i

@@ -19,7 +19,7 @@ from tests.service.helpers import act, check_counters, statuses
 pytestmark = pytest.mark.slow
 
 
-def _event_with_an_offer(db, factory):  # type: ignore[no-untyped-def]
+def _event_with_an_offer(db, factory):
     """Capacity 1: the first person cancels, the second is offered the seat, two more wait."""
     event_id = factory.event(
         capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 48}

@@ -41,7 +41,7 @@ def signed(body: bytes, at: int | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
-def webhook(db, settings):  # type: ignore[no-untyped-def]
+def webhook(db, settings):
     """A client of the app holding the verification key."""
     app = create_app(replace(settings, sendgrid_webhook_public_key=PUBLIC_KEY))
     yield app.test_client()
@@ -49,7 +49,7 @@ def webhook(db, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def messages(db, settings, factory, network) -> list[int]:  # type: ignore[no-untyped-def]
+def messages(db, settings, factory, network) -> list[int]:
     """An invitation campaign's outbox rows, one per person of the lists."""
     campaign_id = new_campaign(db, factory.event(), CampaignKind.INVITATION)
     with db.transaction() as session:
@@ -66,7 +66,7 @@ def event(message_id: int, kind: str, number: int, **fields: object) -> dict[str
             "message_id": str(message_id), **fields}  # fmt: skip
 
 
-def post(client, events: list[dict[str, object]], **headers: str):  # type: ignore[no-untyped-def]
+def post(client, events: list[dict[str, object]], **headers: str):
     body = json.dumps(events, indent=1).encode()  # indented: re-serialising would change it
     return client.post(
         "/webhooks/sendgrid/events", data=body, headers={**signed(body), **headers},
@@ -74,12 +74,12 @@ def post(client, events: list[dict[str, object]], **headers: str):  # type: igno
     )  # fmt: skip
 
 
-def count(db, model) -> int:  # type: ignore[no-untyped-def]
+def count(db, model) -> int:
     with db.transaction(write=False) as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def read_all(db, settings) -> int:  # type: ignore[no-untyped-def]
+def read_all(db, settings) -> int:
     with db.transaction(write=False) as session:
         batches = session.scalars(select(WebhookBatch.id)).all()
     return sum(process_batch(db, settings, batch_id) for batch_id in batches)
@@ -228,7 +228,7 @@ def test_a_batch_that_fails_for_a_reason_of_its_own_is_not_retried_without_end(
         session.execute(update(WebhookBatch).values(received_at=utcnow() - timedelta(hours=1)))
     real = webhook_events.process_batch
 
-    def fails_on_the_first(db_, settings_, batch_id):  # type: ignore[no-untyped-def]
+    def fails_on_the_first(db_, settings_, batch_id):
         if batch_id == first:
             raise KeyError("a fault of ours")
         return real(db_, settings_, batch_id)

@@ -64,14 +64,14 @@ Status: 5.1.1
 
 
 @pytest.fixture
-def inbound(db, settings):  # type: ignore[no-untyped-def]
+def inbound(db, settings):
     """A client of the app with the Inbound Parse secret and the reply domain set."""
     app = create_app(replace(settings, sendgrid_inbound_secret=SECRET, reply_domain=DOMAIN))
     yield app.test_client()
     app.extensions["convier.db"].dispose()
 
 
-def post(client, raw: str, secret: str = SECRET):  # type: ignore[no-untyped-def]
+def post(client, raw: str, secret: str = SECRET):
     envelope = '{"to": ["r+x@reply.example.org"], "from": "someone@example.org"}'
     return client.post(f"/webhooks/sendgrid/inbound/{secret}",
                        data={"email": raw, "envelope": envelope, "to": "", "from": ""})  # fmt: skip

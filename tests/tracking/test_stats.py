@@ -20,7 +20,7 @@ from tests.campaigns.conftest import email, new_campaign
 from tests.service.helpers import act
 
 
-def _setup(db, settings, factory) -> int:  # type: ignore[no-untyped-def]
+def _setup(db, settings, factory) -> int:
     """20 people on four lists, invited; their answers as the docstrings of the tests say."""
     event_id = factory.event(capacity=1)
     campaign_id = new_campaign(db, event_id, CampaignKind.INVITATION)

@@ -17,7 +17,7 @@ from tests.campaigns.conftest import email, new_campaign
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
-def contact_id(db, address: str) -> int:  # type: ignore[no-untyped-def]
+def contact_id(db, address: str) -> int:
     with db.transaction(write=False) as session:
         return session.scalar(select(Contact.id).where(Contact.email == address))
 
