@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
 from service.events.models import enum_column
+from service.mail.kinds import Email
 
 
 class CampaignKind(enum.StrEnum):
@@ -30,9 +31,9 @@ class CampaignKind(enum.StrEnum):
     def template(self) -> str:
         """The email sent unless the campaign names another."""
         return {
-            CampaignKind.LAST_CALL: "follow_up",
-            CampaignKind.PRACTICAL_INFO: "reminder",
-            CampaignKind.WAITLIST_NOTICE: "waitlisted",
+            CampaignKind.LAST_CALL: Email.FOLLOW_UP,
+            CampaignKind.PRACTICAL_INFO: Email.REMINDER,
+            CampaignKind.WAITLIST_NOTICE: Email.WAITLISTED,
         }.get(self, self.value)
 
 

@@ -17,18 +17,6 @@ TICKET_CONTENT_ID = "ticket@convier"
 TICKET_SCALE = 8  # pixels per module: about 270 px for a short payload, readable from a phone
 TICKET_BORDER = 4  # the quiet zone the QR code standard asks for
 
-# Which emails carry a calendar entry, and with which method; REQUEST adds or updates the entry
-# (same UID, higher SEQUENCE), CANCEL removes it.
-CALENDAR_METHODS: dict[str, Literal["REQUEST", "CANCEL"]] = {
-    "confirmation": "REQUEST",
-    "confirmed_from_waitlist": "REQUEST",
-    "event_changed": "REQUEST",
-    "cancellation": "CANCEL",
-    "event_cancelled": "CANCEL",
-}
-# Which emails show the ticket.
-TICKET_EMAILS = frozenset({"confirmation", "confirmed_from_waitlist"})
-
 
 def event_ics(
     event: Event,

@@ -18,7 +18,7 @@ from contacts.models import Contact
 from service.campaigns.models import Campaign
 from service.config import Settings
 from service.events.models import Event
-from service.mail.attachments import CALENDAR_METHODS, TICKET_EMAILS, event_ics, ticket_qr
+from service.mail.attachments import event_ics, ticket_qr
 from service.mail.context import email_context
 from service.mail.context import personal_values as person_values
 from service.mail.envelope import (
@@ -31,16 +31,14 @@ from service.mail.envelope import (
     Result,
     text_tag,
 )
+from service.mail.kinds import PERSONAL_EXTRA, kind_of
 from service.mail.models import Message
-from service.mail.render import CAMPAIGN_EMAILS, format_date, render_email
+from service.mail.render import format_date, render_email
 from service.registrations.models import Invitation
 from service.security import Purpose, make_token
 from service.tracking.unsubscribe import unsubscribe_token
 
 log = logging.getLogger(__name__)
-
-# What an email says about one registration goes into its tags, not into the shared content.
-PERSONAL_EXTRA = frozenset({"waitlist_position", "offer_expires_at"})
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
         moment = datetime.fromisoformat(deadline)
         values["offer_deadline"] = format_date(moment, "deadline", row.language, settings.timezone)
     headers: dict[str, str] = {}
-    if row.template in CAMPAIGN_EMAILS:
+    if kind_of(row.template).campaign:
         # RFC 8058: the provider's unsubscribe button POSTs to this URL, no cookie needed.
         headers["List-Unsubscribe"] = f"<{values['unsubscribe']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -150,7 +148,8 @@ def content_for(
     context = email_context(event, settings=settings, language=language, links={}, extra=extra)
     rendered = render_email(template, language, context)
     # Emails with a ticket go one by one anyway: their calendar entry names the attendee.
-    method = None if template in TICKET_EMAILS else CALENDAR_METHODS.get(template)
+    kind = kind_of(template)
+    method = None if kind.ticket else kind.calendar
     return Content(
         sender=sender(settings, event),
         subject=rendered.subject,
@@ -167,10 +166,11 @@ def recipient_for(settings: Settings, event: Event, row: Claimed) -> Recipient:
     values, headers = personal_values(settings, row)
     to = Address(row.email, values["name"])
     own: tuple[Attachment, ...] = ()
-    if row.template in TICKET_EMAILS and (ticket := values.get("manage")):
+    kind = kind_of(row.template)
+    if kind.ticket and (ticket := values.get("manage")):
         # The ticket's QR code opens the person's own page, signed like the link.
         own = (ticket_qr(ticket),)
-        if method := CALENDAR_METHODS.get(row.template):
+        if method := kind.calendar:
             own = (event_ics(event, settings, method=method, attendee=to), *own)
     return Recipient(
         message_id=row.id,

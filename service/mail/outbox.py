@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from service.campaigns.models import Campaign, CampaignState
 from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.envelope import Outcome, Result
+from service.mail.kinds import Email
 from service.mail.models import Message, MessageStatus
 from service.registrations.models import Invitation
 from service.tracking import funnel
@@ -240,7 +241,7 @@ def _mark_invitations_sent(session: Session, message_ids: list[int], now: dateti
     # The invitation's own record of when it first left, for response times.
     invitations = (
         select(Message.invitation_id)
-        .where(Message.id.in_(message_ids), Message.template == "invitation")
+        .where(Message.id.in_(message_ids), Message.template == Email.INVITATION)
         .scalar_subquery()
     )
     session.execute(

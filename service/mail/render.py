@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 
 import service
 from service.formatting import capfirst
+from service.mail.kinds import EMAILS, kind_of
 
 TEMPLATES = Path(service.__file__).resolve().parent.parent / "templates" / "email"
 TRANSLATIONS = Path(service.__file__).resolve().parent / "translations"
@@ -33,9 +34,6 @@ LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 DEFAULT_TIMEZONE = "Europe/Paris"
 
-# Emails sent to an audience by a campaign: they carry the visible unsubscribe link (and the
-# sender adds List-Unsubscribe); the others answer something the person did.
-CAMPAIGN_EMAILS = frozenset({"invitation", "follow_up", "reminder", "event_changed", "thank_you"})
 
 # The same patterns as service/formatting.py, which reads the locale of a Flask request.
 DATE_PATTERNS = {
@@ -138,11 +136,9 @@ def _environment(language: str) -> Environment:
     return env
 
 
-@lru_cache(maxsize=1)
 def email_names() -> tuple[str, ...]:
-    """The emails there are templates for: the folders of templates/email with a subject
-    (`_base` holds the layout, `common` the macros)."""
-    return tuple(sorted(path.parent.name for path in TEMPLATES.glob("*/subject.txt")))
+    """The names of the emails declared in service/mail/kinds.py, each a folder of templates."""
+    return tuple(sorted(EMAILS))
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +202,7 @@ def render_email(name: str, language: str, context: Mapping[str, Any]) -> Render
         **context,
         "language": language,
         "email_name": name,
-        "campaign": name in CAMPAIGN_EMAILS,
+        "campaign": kind_of(name).campaign,
     }
     subject = ONE_LINE.sub(" ", env.get_template(f"{name}/subject.txt").render(values)).strip()
     values["subject"] = subject

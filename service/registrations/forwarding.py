@@ -20,6 +20,7 @@ from contacts.services import clean_email
 from contacts.suppression import is_suppressed
 from service.config import Settings
 from service.mail.dispatch import send_after_commit
+from service.mail.kinds import Email
 from service.mail.outbox import NewMessage, queue
 from service.registrations import services
 from service.registrations.errors import NotAllowed
@@ -66,7 +67,7 @@ def forward(
         [
             NewMessage(
                 key=f"forwarded:{colleague.id}:from:{invitation.id}",
-                template="invitation",
+                template=Email.INVITATION,
                 event_id=colleague.event_id,
                 contact_id=colleague.contact_id,
                 language=colleague.contact.language,

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db import insert_ignoring_duplicates, utcnow
 from service.events.models import Event, WaitlistPolicy
+from service.mail.kinds import Email
 from service.registrations.answers import clean_answers
 from service.registrations.errors import NotAllowed, OfferExpired, RegistrationClosed
 from service.registrations.models import Invitation, Registration, RegistrationStatus
@@ -110,7 +111,9 @@ def register(
         return _current(session, invitation.id)  # type: ignore[return-value]
     if invitation.responded_at is None:
         _mark_responded(session, invitation, moment)
-    notify_invitee(session, written, invitation, "confirmation" if seated else "waitlisted", moment)
+    notify_invitee(
+        session, written, invitation, Email.CONFIRMATION if seated else Email.WAITLISTED, moment
+    )
     return written
 
 
@@ -260,7 +263,7 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
         raise NotAllowed("attendance already recorded")
     _release(session, event, registration, "cancelled", now)
     session.flush()
-    notify_invitee(session, registration, invitation, "cancellation", now)
+    notify_invitee(session, registration, invitation, Email.CANCELLATION, now)
     return registration
 
 
@@ -282,7 +285,7 @@ def accept_offer(
     registration.confirmed_at = now
     registration.offer_expires_at = None
     session.flush()
-    notify_invitee(session, registration, invitation, "confirmation", now)
+    notify_invitee(session, registration, invitation, Email.CONFIRMATION, now)
     return registration
 
 
@@ -331,7 +334,7 @@ def _fill_free_seats(
         event.waitlist_count -= 1
         _hold_seat(event, registration, seat, now)
     session.flush()
-    template = "seat_offered" if seat is Status.OFFERED else "confirmed_from_waitlist"
+    template = Email.SEAT_OFFERED if seat is Status.OFFERED else Email.CONFIRMED_FROM_WAITLIST
     notify(session, waiting, template, now)
     return list(waiting)
 
@@ -374,7 +377,7 @@ def expire_offers(
         _leave(event, registration, "offer_expired", now)
     if expired:
         session.flush()
-        notify(session, expired, "offer_expired", now)
+        notify(session, expired, Email.OFFER_EXPIRED, now)
         _fill_free_seats(session, event, now)
     return list(expired)
 

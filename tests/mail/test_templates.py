@@ -39,8 +39,8 @@ from service.events.services import create_event
 from service.mail.attachments import TICKET_BORDER, TICKET_SCALE, event_ics, ticket_qr
 from service.mail.context import email_context, personal_values
 from service.mail.envelope import Address
+from service.mail.kinds import EMAILS as DECLARED
 from service.mail.render import (
-    CAMPAIGN_EMAILS,
     TEMPLATES,
     RenderedEmail,
     UnknownEmail,
@@ -62,6 +62,7 @@ EMAILS = (
     "confirmed_from_waitlist", "reminder", "cancellation", "event_changed", "event_cancelled",
     "thank_you",
 )  # fmt: skip
+CAMPAIGN_EMAILS = {name for name, kind in DECLARED.items() if kind.campaign}
 # What organisers may add, so that the snapshots show the optional blocks too.
 EXTRA = {
     "access": "Métro ligne 8, station Lourmel ; bus 62, arrêt Place Étienne Pernet.",
@@ -154,8 +155,10 @@ def email_fragments() -> set[str]:
 # --- the templates -------------------------------------------------------------------------------
 
 
-def test_there_is_one_template_folder_per_email_of_the_workflow():
+def test_every_declared_email_has_its_three_templates_and_no_folder_is_undeclared():
     assert set(email_names()) == set(EMAILS)
+    folders = {p.name for p in TEMPLATES.iterdir() if p.is_dir()} - {"_base", "common"}
+    assert folders == set(EMAILS)
     for name in EMAILS:
         assert {p.name for p in (TEMPLATES / name).iterdir()} == {
             "subject.txt",
