@@ -31,9 +31,15 @@ def _among(session: Session, column: Any, ids: Sequence[int], name: str) -> Any:
 
 
 def write_page(
-    session: Session, settings: Settings, campaign: Campaign, list_ids: list[int], page: Page
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    list_ids: list[int],
+    page: Page,
+    held: bool = False,
 ) -> None:
-    """Invitations, attribution and outbox rows for one page; a second run adds nothing."""
+    """Invitations, attribution and outbox rows for one page (`held` back while the campaign is
+    paused); a second run adds nothing."""
     contact_ids = [contact_id for contact_id, _, _ in page]
     if campaign.kind is CampaignKind.INVITATION:
         _invite(session, campaign, contact_ids)
@@ -41,7 +47,7 @@ def write_page(
         _attribute(session, campaign, list_ids, contact_ids)
     blocked = suppressed_among(session, settings, [email for _, email, _ in page])
     blocked_ids = [contact_id for contact_id, email, _ in page if email in blocked]
-    _queue(session, campaign, contact_ids, blocked_ids)
+    _queue(session, campaign, contact_ids, blocked_ids, held)
 
 
 def _invite(session: Session, campaign: Campaign, contact_ids: list[int]) -> None:
@@ -91,7 +97,11 @@ def _attribute(
 
 
 def _queue(
-    session: Session, campaign: Campaign, contact_ids: list[int], blocked_ids: list[int]
+    session: Session,
+    campaign: Campaign,
+    contact_ids: list[int],
+    blocked_ids: list[int],
+    held: bool,
 ) -> None:
     """One outbox row per person, keyed (campaign, contact): queued, or suppressed."""
     now = utcnow()
@@ -115,6 +125,7 @@ def _queue(
             literal(""),
             literal(now, Message.created_at.type),
             literal(now, Message.due_at.type),
+            literal(held),
         )
         .select_from(Contact)
         .outerjoin(
@@ -125,7 +136,7 @@ def _queue(
     )
     columns = ["key", "template", "language", "event_id", "contact_id", "invitation_id",
                "campaign_id", "extra", "status", "attempts", "last_error", "provider_id",
-               "created_at", "due_at"]  # fmt: skip
+               "created_at", "due_at", "held"]  # fmt: skip
     session.execute(
         insert_ignoring_duplicates(session, Message, Message.key).from_select(columns, rows)
     )

@@ -24,6 +24,7 @@ from service.campaigns.pages import write_page
 from service.config import Settings
 from service.db import Database, utcnow
 from service.events.models import Event
+from service.mail import outbox
 from service.mail.dispatch import drain_after_commit
 from service.mail.models import Message, MessageStatus
 from service.mail.render import email_names
@@ -188,12 +189,14 @@ def pause(session: Session, campaign_id: int) -> None:
     """Stop new sends; emails already handed to the provider are not called back."""
     if not _move(session, campaign_id, (State.SENDING, State.SCHEDULED), State.PAUSED):
         raise CampaignStateError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+    outbox.hold(session, Message.campaign_id == campaign_id)
 
 
 def resume(session: Session, campaign_id: int) -> None:
     """Go on where the campaign stopped; rows already sent are never sent again."""
     if not _move(session, campaign_id, (State.PAUSED,), State.SENDING):
         raise CampaignStateError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
+    outbox.hold(session, Message.campaign_id == campaign_id, held=False)
     drain_after_commit(session)
 
 
@@ -225,9 +228,14 @@ def build(db: Database, settings: Settings, campaign_id: int) -> int:
         if not page:
             break
         with db.transaction() as session:
-            if get(session, campaign_id).state is State.CANCELLED:
+            # Locked first, so that a pause waits for this page, or this page sees the pause.
+            state = session.scalar(
+                select(Campaign.state).where(Campaign.id == campaign_id).with_for_update()
+            )
+            if state is State.CANCELLED:
                 break
-            write_page(session, settings, campaign, list(lists.values()), page)
+            held = state is not State.SENDING
+            write_page(session, settings, campaign, list(lists.values()), page, held)
             _seen(session, campaign_id)
             drain_after_commit(session)
         total += len(page)

@@ -16,6 +16,7 @@ from service.mail.backends import Backend, ProviderUnreachable
 from service.mail.compose import build_batches, load_claimed
 from service.mail.envelope import Batch, Outcome, Result, unsent
 from service.mail.ratelimit import Pause, RateLimiter
+from service.tracking import funnel
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,10 @@ def _record(
     totals: dict[Result, int],
 ) -> None:
     """Write the outcomes in their own transaction and add them to `totals`."""
+    now = utcnow()
     with db.transaction() as session:
-        counts = outbox.record(session, outcomes, attempts, utcnow(), settings.mail_retry_base)
+        counts = outbox.record(session, outcomes, attempts, now, settings.mail_retry_base)
+        funnel.on_sent(session, [o.message_id for o in outcomes if o.result is Result.SENT], now)
     for result, count in counts.items():
         totals[result] += count
     _log_failures(outcomes)
@@ -130,6 +133,7 @@ def sweep(db: Database, settings: Settings, backend: Backend) -> tuple[int, int]
         return 0, 0
     with db.transaction() as session:
         outbox.resolve_stuck(session, ids, accepted, now)
+        funnel.on_sent(session, [i for i in ids if i in accepted], now)
     found = sum(1 for i in ids if i in accepted)
     log.info("swept %d stuck messages: %d accepted by the provider", len(ids), found)
     return found, len(ids) - found

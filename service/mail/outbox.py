@@ -17,16 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from service.campaigns.models import Campaign, CampaignState
 from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.envelope import Outcome, Result
-from service.mail.kinds import Email
 from service.mail.models import Message, MessageStatus
-from service.registrations.models import Invitation
-from service.tracking import funnel
 
 # Updates of many rows by id go through the table: executemany with per-row values.
 MESSAGE = cast(Table, Message.__table__)
@@ -83,9 +79,18 @@ def queue(session: Session, messages: Sequence[NewMessage]) -> list[int]:
 
 
 def _may_leave() -> Any:
-    # A campaign's rows leave only while it is sending (paused or cancelled: they wait).
-    sending = select(Campaign.id).where(Campaign.state == CampaignState.SENDING)
-    return or_(Message.campaign_id.is_(None), Message.campaign_id.in_(sending))
+    # Rows held by whoever queued them (a paused campaign) wait until they are released.
+    return Message.held.is_(False)
+
+
+def hold(session: Session, *where: Any, held: bool = True) -> None:
+    """Hold back the queued rows matching `where` (or release them, `held=False`)."""
+    session.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.QUEUED, *where)
+        .values(held=held)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def claim_message(session: Session, message_id: int, now: datetime | None = None) -> bool:
@@ -200,8 +205,6 @@ def record(
             ),
             sent,
         )
-        _mark_invitations_sent(session, [row["mid"] for row in sent], now)
-        funnel.mark_sent(session, [row["mid"] for row in sent])
     if retry:
         session.execute(
             update(table)
@@ -235,21 +238,6 @@ def record(
             uncertain,
         )
     return counts
-
-
-def _mark_invitations_sent(session: Session, message_ids: list[int], now: datetime) -> None:
-    # The invitation's own record of when it first left, for response times.
-    invitations = (
-        select(Message.invitation_id)
-        .where(Message.id.in_(message_ids), Message.template == Email.INVITATION)
-        .scalar_subquery()
-    )
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id.in_(invitations), Invitation.sent_at.is_(None))
-        .values(sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def mark_suppressed(session: Session, message_ids: Sequence[int]) -> None:
@@ -289,7 +277,6 @@ def resolve_stuck(
             .values(status=MessageStatus.SENT, sent_at=now, last_error="")
             .execution_options(synchronize_session=False)
         )
-        funnel.mark_sent(session, found)
     if others:
         stuck_rows = (Message.id.in_(others), Message.status == MessageStatus.SENDING)
         session.execute(

@@ -5,12 +5,14 @@ of recomputing them from every event. `recompute` rebuilds them from the message
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Integer, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from service.mail.kinds import Email
 from service.mail.models import Message
 from service.registrations.models import Invitation
 
@@ -70,6 +72,25 @@ def mark(session: Session, steps_by_message: Mapping[int, int]) -> None:
 def mark_sent(session: Session, message_ids: Iterable[int]) -> None:
     """The invitations of these messages reached `sent`."""
     mark(session, dict.fromkeys(message_ids, Step.SENT))
+
+
+def on_sent(session: Session, message_ids: Sequence[int], now: datetime) -> None:
+    """What the provider's acceptance of these messages means: their invitations reached
+    `sent`, and an invitation records when it first left (for response times)."""
+    if not message_ids:
+        return
+    invitations = (
+        select(Message.invitation_id)
+        .where(Message.id.in_(message_ids), Message.template == Email.INVITATION)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(invitations), Invitation.sent_at.is_(None))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    mark_sent(session, message_ids)
 
 
 RECOMPUTE = """

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from service.campaigns import services
 from service.campaigns.models import CampaignKind, CampaignState, InvitationList
 from service.db import utcnow
+from service.mail import outbox
 from service.mail.models import Message, MessageStatus
 from service.registrations import services as registrations
 from service.registrations.models import Invitation
@@ -92,8 +93,6 @@ def test_reminders_go_to_the_confirmed_only(db, settings, factory, network):
 
 
 def test_pause_holds_rows_resume_frees_them_cancel_ends_them(db, settings, factory, network):
-    from service.mail import outbox
-
     event_id = factory.event()
     campaign_id = new_campaign(db, event_id, CampaignKind.INVITATION)
     launch_and_build(db, settings, campaign_id)
@@ -144,3 +143,18 @@ def test_a_scheduled_campaign_starts_once_however_many_ticks(db, settings, facto
     with db.transaction() as session:
         second = services.start_due(session, later)
     assert (first, second) == ([campaign_id], [])
+
+
+def test_a_page_written_while_the_campaign_is_paused_is_held(db, settings, factory, network):
+    campaign_id = new_campaign(db, factory.event(), CampaignKind.INVITATION)
+    with db.transaction() as session:
+        services.launch(session, campaign_id, lambda *_: None)
+        services.pause(session, campaign_id)
+    services.build(db, settings, campaign_id)  # its task ran after the pause
+    assert MessageStatus.QUEUED in rows(db).values()
+    with db.transaction() as session:
+        assert outbox.claim_due(session, 100) == []
+    with db.transaction() as session:
+        services.resume(session, campaign_id)
+    with db.transaction() as session:
+        assert len(outbox.claim_due(session, 100)) == PEOPLE - 1
