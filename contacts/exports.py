@@ -11,9 +11,8 @@ accepted cost: a phone number written `+33 …` comes out as `'+33 …`.
 Every cell is written as text, in both formats: XLSX cells are typed as strings, so Excel never
 evaluates them nor reads them as numbers or dates (a phone number keeps its leading zero).
 
-Rows come from list_rows (a mailing list) and attendee_rows (an event); a segment's contacts go
-through the same writers with EXPORT_COLUMNS once segments are evaluated (Segment only stores
-its rules so far).
+Rows come from list_rows (a mailing list) and segment_rows (a segment); the attendees of an event
+(service/tracking/exports.py) go through the same writers.
 """
 
 from __future__ import annotations
@@ -31,9 +30,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, Membership
-from contacts.segments import SegmentRules, segment_query
-from service.events.models import Event, Question
-from service.registrations.models import Invitation, Registration, RegistrationStatus
+from contacts.segments import EventFilter, SegmentRules, segment_query
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # Characters XML 1.0 (so XLSX) cannot hold; removed from XLSX cells.
@@ -46,9 +43,6 @@ CONTACT_COLUMNS: tuple[str, ...] = (
     "email", "first_name", "last_name", "organisation", "role", "region", "phone", "language",
 )  # fmt: skip
 EXPORT_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "tags", "lists", "added_at")
-ATTENDEE_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "status", "confirmed_at", "attended_at")
-ATTENDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
-ANSWER_PREFIX = "q_"
 
 
 # --- Cells -------------------------------------------------------------------------------------
@@ -143,7 +137,8 @@ def write_xlsx(
 # --- Rows --------------------------------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str:
+def iso(value: datetime | None) -> str:
+    """A moment as a cell shows it, to the second; empty when there is none."""
     return value.isoformat(timespec="seconds") if value else ""
 
 
@@ -153,11 +148,13 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _by_name(row: Mapping[str, Any]) -> tuple[str, str, str]:
+def by_name(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Sort key of a row: last name, first name (accents and case ignored), address."""
     return (_fold(row["last_name"]), _fold(row["first_name"]), row["email"])
 
 
-def _contact_fields(contact: Contact) -> dict[str, Any]:
+def contact_fields(contact: Contact) -> dict[str, Any]:
+    """The CONTACT_COLUMNS of a contact."""
     return {column: getattr(contact, column) for column in CONTACT_COLUMNS}
 
 
@@ -174,18 +171,20 @@ def _lists_of(session: Session, contact_ids: Select[Any]) -> dict[int, list[str]
     return lists
 
 
-def segment_rows(session: Session, rules: SegmentRules) -> list[dict[str, Any]]:
+def segment_rows(
+    session: Session, rules: SegmentRules, event_filter: EventFilter
+) -> list[dict[str, Any]]:
     """The contacts a segment keeps, as rows of EXPORT_COLUMNS, in the order of list_rows."""
-    ids = segment_query(rules)
+    ids = segment_query(rules, event_filter)
     lists = _lists_of(session, ids)
     rows = [
         {
-            **_contact_fields(contact), "tags": ", ".join(contact.tags),
+            **contact_fields(contact), "tags": ", ".join(contact.tags),
             "lists": ", ".join(lists.get(contact.id, [])), "added_at": "",
         }
         for contact in session.scalars(select(Contact).where(Contact.id.in_(ids)))
     ]  # fmt: skip
-    return sorted(rows, key=_by_name)
+    return sorted(rows, key=by_name)
 
 
 def list_rows(session: Session, list_name: str) -> list[dict[str, Any]]:
@@ -202,68 +201,11 @@ def list_rows(session: Session, list_name: str) -> list[dict[str, Any]]:
     lists = _lists_of(session, select(Membership.contact_id).where(Membership.list_id == list_id))
     rows = [
         {
-            **_contact_fields(contact),
+            **contact_fields(contact),
             "tags": ", ".join(contact.tags),
             "lists": ", ".join(lists.get(contact.id, [])),
-            "added_at": _iso(added_at),
+            "added_at": iso(added_at),
         }
         for contact, added_at in members
     ]
-    return sorted(rows, key=_by_name)
-
-
-def _answer_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    return "" if value is None else str(value)
-
-
-def attendee_columns(session: Session, event_id: int) -> list[str]:
-    """ATTENDEE_COLUMNS and one "q_<key>" column per question of the event, in the order of the
-    form, then any key answered under a question since removed."""
-    keys = list(
-        session.scalars(
-            select(Question.key).where(Question.event_id == event_id).order_by(Question.position)
-        )
-    )
-    answered: set[str] = set()
-    for answers in session.scalars(
-        select(Registration.answers).where(
-            Registration.event_id == event_id, Registration.status.in_(ATTENDING)
-        )
-    ):
-        answered.update(answers or {})
-    keys += sorted(answered - set(keys))
-    return [*ATTENDEE_COLUMNS, *(ANSWER_PREFIX + key for key in keys)]
-
-
-def attendee_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
-    """The people confirmed or marked present at an event, with their answers as "q_<key>"
-    columns (yes/no as oui/non, unanswered empty), by name; LookupError for an unknown event.
-    attendee_columns gives the columns, in order."""
-    if session.get(Event, event_id) is None:
-        raise LookupError(f"event: no event with id {event_id}")
-    columns = attendee_columns(session, event_id)
-    answer_columns = [c for c in columns if c.startswith(ANSWER_PREFIX)]
-    found = session.execute(
-        select(Registration, Contact)
-        .join(Invitation, Invitation.id == Registration.invitation_id)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Registration.event_id == event_id, Registration.status.in_(ATTENDING))
-    ).all()
-    rows = []
-    for registration, contact in found:
-        answers = registration.answers or {}
-        rows.append(
-            {
-                **_contact_fields(contact),
-                "status": registration.status.value,
-                "confirmed_at": _iso(registration.confirmed_at),
-                "attended_at": _iso(registration.attended_at),
-                **{
-                    column: _answer_text(answers.get(column.removeprefix(ANSWER_PREFIX)))
-                    for column in answer_columns
-                },
-            }
-        )
-    return sorted(rows, key=_by_name)
+    return sorted(rows, key=by_name)

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, UTCDateTime, utcnow
-from service.events.models import enum_column
+from service.db import Base, UTCDateTime, enum_column, utcnow
 
 
 def normalise_email(address: str) -> str:

@@ -12,7 +12,6 @@ from service.config import Settings, load_settings
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
-    from contacts.routes import contacts_api
     from service import errors, extensions, formatting, headers, inputs, limits
     from service.api.routes import api
     from service.registrations import (
@@ -47,10 +46,8 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(public)
     app.register_blueprint(tracking)
     app.register_blueprint(api)
-    app.register_blueprint(contacts_api)
     extensions.csrf.exempt(api)
-    extensions.csrf.exempt(contacts_api)
-    limits.init_app(app, settings, public=[public, tracking], authenticated=[api, contacts_api])
+    limits.init_app(app, settings, public=[public, tracking], authenticated=[api])
     errors.init_app(app)
     headers.init_app(app)
     formatting.init_app(app)

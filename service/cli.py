@@ -11,17 +11,17 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from contacts.cli import contacts_group
 from contacts.exports import write_csv
 from contacts.services import InvalidEmail
 from service.api.serialise import event_json
 from service.campaigns.cli import campaign_group
 from service.campaigns.rules_cli import rule_group
 from service.cli_context import Context, pass_ctx
+from service.contacts_cli import contacts_group
 from service.db import DatabaseBusy
 from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
-from service.events.services import DuplicateEvent, create_event, event_counts, list_events
+from service.events.services import DuplicateEvent, create_event, list_events
 from service.inputs import parse_json
 from service.mail.cli import mail_group
 from service.registrations import services
@@ -31,7 +31,7 @@ from service.registrations.invitations import (
     invitation_link,
     invite,
 )
-from service.registrations.queries import REGISTRATION_FIELDS, registration_rows
+from service.registrations.queries import REGISTRATION_FIELDS, event_counts, registration_rows
 from service.tracking.cli import attendees_command, replies_group, stats_command
 
 

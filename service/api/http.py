@@ -91,7 +91,7 @@ def _unauthorised(message: str, challenge: str) -> tuple[dict[str, Any], int, di
     return body, status, {"WWW-Authenticate": f"Bearer {challenge}"}
 
 
-@api.app_errorhandler(Problem)  # contacts_api raises it too
+@api.errorhandler(Problem)
 def _problem(error: Problem) -> tuple[dict[str, Any], int]:
     return error.answer
 

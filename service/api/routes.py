@@ -9,18 +9,23 @@ from flask import jsonify
 from sqlalchemy.orm import Session
 
 from contacts.services import InvalidEmail
-from service.api import campaigns, stats, tokens  # noqa: F401 - they add their routes to `api`
+from service.api import (  # noqa: F401 - they add their routes to `api`
+    campaigns,
+    imports,
+    stats,
+    tokens,
+)
 from service.api.http import INVALID, JSON, api, authenticated, parse_body, problem
 from service.api.openapi import openapi_document
 from service.api.schemas import CapacityIn, InvitationIn
 from service.api.serialise import event_json
 from service.events.models import Event
 from service.events.schemas import EventIn
-from service.events.services import DuplicateEvent, create_event, event_counts, list_events
+from service.events.services import DuplicateEvent, create_event, list_events
 from service.extensions import get_db, get_settings
 from service.registrations import services
 from service.registrations.invitations import SuppressedAddress, invitation_link, invite
-from service.registrations.queries import registration_rows
+from service.registrations.queries import event_counts, registration_rows
 
 
 def _event_or_404(session: Session, event_id: int) -> Event | tuple[dict[str, Any], int]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from service.campaigns.models import Campaign
 from service.events.models import Event
-from service.events.services import EventCounts
+from service.registrations.queries import EventCounts
 
 
 def event_json(event: Event, counts: EventCounts | None = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from contacts.segments import load_rules, segment_query
 from service.campaigns.models import Campaign, CampaignKind
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
+from service.registrations.queries import contact_event_state
 
 PAGE_SIZE = 5000
 
@@ -55,7 +56,7 @@ def audience_query(session: Session, campaign: Campaign) -> Select[int, str, str
             )
         )
     if campaign.segment:
-        members = segment_query(load_rules(session, campaign.segment))
+        members = segment_query(load_rules(session, campaign.segment), contact_event_state)
         query = query.where(Contact.id.in_(members.scalar_subquery()))
     return query.order_by(Contact.id)
 

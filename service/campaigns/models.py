@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, UTCDateTime, utcnow
-from service.events.models import enum_column
+from service.db import Base, UTCDateTime, enum_column, utcnow
 from service.mail.kinds import Email
 
 

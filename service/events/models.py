@@ -6,22 +6,10 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base, UTCDateTime, utcnow
-
-
-def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """Enums are stored by value, as plain strings, so that the database stays readable."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from service.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class WaitlistPolicy(enum.StrEnum):

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.events.schemas import EventIn
-from service.registrations.models import Registration, RegistrationStatus
 
 
 class DuplicateEvent(ValueError):
@@ -92,46 +89,6 @@ def create_event(session: Session, spec: EventIn, tz: ZoneInfo) -> Event:
     session.add(event)
     session.flush()
     return event
-
-
-@dataclass(frozen=True)
-class EventCounts:
-    """How many registrations of an event are in each state."""
-
-    capacity: int
-    confirmed: int
-    offered: int
-    waitlisted: int
-    declined: int
-    cancelled: int
-    attended: int
-
-    @property
-    def seats_held(self) -> int:
-        """Confirmed, offered and attended."""
-        return self.confirmed + self.offered + self.attended
-
-    def as_dict(self) -> dict[str, Any]:
-        """The counts, and the seats held and free, as a plain dict."""
-        return {
-            **self.__dict__,
-            "seats_held": self.seats_held,
-            "seats_free": max(self.capacity - self.seats_held, 0),
-        }
-
-
-def event_counts(session: Session, event: Event) -> EventCounts:
-    """Registrations of `event` counted by state."""
-    rows = session.execute(
-        select(Registration.status, func.count())
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.status)
-    ).all()
-    by_status = dict(rows)
-    return EventCounts(
-        capacity=event.capacity,
-        **{s.value: by_status.get(s, 0) for s in RegistrationStatus},
-    )
 
 
 def list_events(session: Session) -> list[Event]:

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, UTCDateTime, utcnow
-from service.events.models import enum_column
+from service.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class MessageStatus(enum.StrEnum):

@@ -10,8 +10,8 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contacts.models import Contact
-from service.db import Base, UTCDateTime, utcnow
-from service.events.models import Event, enum_column
+from service.db import Base, UTCDateTime, enum_column, utcnow
+from service.events.models import Event
 
 
 class RegistrationStatus(enum.StrEnum):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact
+from contacts.segments import EventState
 from service.db import isoformat
-from service.registrations.models import Invitation, Registration
+from service.events.models import Event
+from service.registrations.models import Invitation, Registration, RegistrationStatus
 
 REGISTRATION_FIELDS = (
     "email",
@@ -73,3 +76,70 @@ def waitlist_rank(session: Session, registration: Registration) -> int | None:
         )
     )
     return int(ahead or 0) + 1
+
+
+def contact_event_state(event_id: int, state: EventState) -> ColumnElement[bool]:
+    """The condition, on Contact.id, that a contact stands with the event as `state` says
+    (what a segment's event criterion means)."""
+    invitation = and_(Invitation.contact_id == Contact.id, Invitation.event_id == event_id)
+    invited = exists().where(invitation)
+    answered = exists().where(invitation, Registration.invitation_id == Invitation.id)
+
+    def having(*statuses: RegistrationStatus) -> Any:
+        return exists().where(
+            invitation,
+            Registration.invitation_id == Invitation.id,
+            Registration.status.in_(statuses),
+        )
+
+    S = RegistrationStatus  # noqa: N806 - a short alias keeps the table below readable
+    return {
+        EventState.NOT_INVITED: ~invited,
+        EventState.INVITED: invited,
+        EventState.NO_ANSWER: and_(invited, ~answered),
+        EventState.REGISTERED: having(S.CONFIRMED, S.OFFERED, S.WAITLISTED, S.ATTENDED),
+        EventState.CONFIRMED: having(S.CONFIRMED, S.ATTENDED),
+        EventState.WAITLISTED: having(S.WAITLISTED),
+        EventState.DECLINED: having(S.DECLINED),
+        EventState.CANCELLED: having(S.CANCELLED),
+    }[state]
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """How many registrations of an event are in each state."""
+
+    capacity: int
+    confirmed: int
+    offered: int
+    waitlisted: int
+    declined: int
+    cancelled: int
+    attended: int
+
+    @property
+    def seats_held(self) -> int:
+        """Confirmed, offered and attended."""
+        return self.confirmed + self.offered + self.attended
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts, and the seats held and free, as a plain dict."""
+        return {
+            **self.__dict__,
+            "seats_held": self.seats_held,
+            "seats_free": max(self.capacity - self.seats_held, 0),
+        }
+
+
+def event_counts(session: Session, event: Event) -> EventCounts:
+    """Registrations of `event` counted by state."""
+    rows = session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    by_status = dict(rows)
+    return EventCounts(
+        capacity=event.capacity,
+        **{s.value: by_status.get(s, 0) for s in RegistrationStatus},
+    )

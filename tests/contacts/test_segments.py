@@ -9,6 +9,7 @@ from contacts.imports import import_contacts
 from contacts.segments import SegmentRules, count, load_rules, save_segment
 from service.registrations import services
 from service.registrations.invitations import invite
+from service.registrations.queries import contact_event_state
 
 LIST_A = "email;prénom;nom;structure;région;tags\n" + "\n".join(
     [
@@ -30,7 +31,7 @@ def lists(db, settings, tmp_path):
 
 def n(db, **rules) -> int:
     with db.transaction(write=False) as session:
-        return count(session, SegmentRules(**rules))
+        return count(session, SegmentRules(**rules), contact_event_state)
 
 
 def test_filters_combine_and_values_are_alternatives(db, lists):
@@ -65,7 +66,7 @@ def test_saved_segment_round_trips_and_bad_rules_are_named(db, lists):
     with db.transaction() as session:
         save_segment(session, "bretons", SegmentRules(regions=["Bretagne"]))
     with db.transaction(write=False) as session:
-        assert count(session, load_rules(session, "bretons")) == 3
+        assert count(session, load_rules(session, "bretons"), contact_event_state) == 3
         with pytest.raises(LookupError, match="segment: no segment called 'x'"):
             load_rules(session, "x")
     with pytest.raises(ValidationError, match="state"):

@@ -10,16 +10,7 @@ from typing import Any, BinaryIO
 import click
 from pydantic import ValidationError
 
-from contacts.exports import (
-    EXPORT_COLUMNS,
-    attendee_columns,
-    attendee_rows,
-    list_rows,
-    segment_rows,
-    write_csv,
-    write_xlsx,
-)
-from contacts.gdpr import erase_person, person_record
+from contacts.exports import EXPORT_COLUMNS, list_rows, segment_rows, write_csv, write_xlsx
 from contacts.imports import ImportReport, import_contacts
 from contacts.models import SuppressionReason
 from contacts.parsing import ParseError
@@ -28,6 +19,9 @@ from contacts.services import list_sizes
 from contacts.suppression import suppress
 from service.cli_context import Context, pass_ctx
 from service.events.schemas import describe_errors
+from service.privacy import erase_person, person_record
+from service.registrations.queries import contact_event_state
+from service.tracking.exports import attendee_export_columns, attendee_export_rows
 
 MAX_ERRORS_SHOWN = 50
 
@@ -143,7 +137,8 @@ def segment_command(ctx: Context, name: str, show: bool, **criteria: object) -> 
             raise click.ClickException("; ".join(describe_errors(exc))) from exc
         if not show:
             save_segment(session, name, rules)
-        click.echo(f"segment {name!r}: {count(session, rules)} contacts")
+        kept = count(session, rules, contact_event_state)
+        click.echo(f"segment {name!r}: {kept} contacts")
 
 
 def _write_export(
@@ -183,12 +178,12 @@ def export_command(
         try:
             if event_id is not None:
                 rows, columns = (
-                    attendee_rows(session, event_id),
-                    attendee_columns(session, event_id),
+                    attendee_export_rows(session, event_id),
+                    attendee_export_columns(session, event_id),
                 )
             elif segment is not None:
                 rows, columns = (
-                    segment_rows(session, load_rules(session, segment)),
+                    segment_rows(session, load_rules(session, segment), contact_event_state),
                     list(EXPORT_COLUMNS),
                 )
             else:

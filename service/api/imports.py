@@ -12,17 +12,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, request
+from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from contacts.imports import import_contacts
 from contacts.parsing import ParsedTable, ParseError, read_table
-from service.api.http import authenticated, flag_arg, problem
+from service.api.http import api, authenticated, flag_arg, problem
 from service.config import MEGABYTE
 from service.extensions import get_db, get_settings
-
-contacts_api = Blueprint("contacts_api", __name__, url_prefix="/api/v1")
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 100  # of each text shown in the answer to an upload
@@ -91,7 +89,7 @@ def _too_large() -> tuple[dict[str, Any], int]:
     )
 
 
-@contacts_api.post("/imports")
+@api.post("/imports")
 @authenticated
 def upload() -> Any:
     """Store an uploaded CSV or XLSX file; answer with what was detected and a preview."""
@@ -128,7 +126,7 @@ def upload() -> Any:
     return {UPLOAD_ID: upload_id, "list": list_name, **detected}, 201
 
 
-@contacts_api.post("/imports/<upload_id>/confirm")
+@api.post("/imports/<upload_id>/confirm")
 @authenticated
 def confirm(upload_id: str) -> Any:
     """Import an uploaded file: every row checked, then everything valid written; the upload is

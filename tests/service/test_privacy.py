@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from contacts.gdpr import erase_person, erased_address, person_record
 from contacts.imports import import_contacts
 from contacts.models import Contact, Membership, SuppressionReason
 from contacts.suppression import suppress
 from service.db import Base, utcnow
+from service.privacy import erase_person, erased_address, person_record
 from service.registrations import services
 from service.registrations.invitations import find_invitation, invitation_token, invite
 from service.registrations.models import Invitation, Registration
