@@ -37,10 +37,13 @@ os.environ.update(TEST_ENV)
 from sqlalchemy import text  # noqa: E402
 
 from service import create_app  # noqa: E402
+from service.api.services import create_token  # noqa: E402
 from service.config import Settings, load_settings  # noqa: E402
 from service.db import Database  # noqa: E402
 from service.migrate import upgrade  # noqa: E402
+from tests.catalogues import compile_catalogues  # noqa: E402
 from tests.factories import Factory, empty_database  # noqa: E402
+from tests.standins.sendgrid import SendGridStandIn  # noqa: E402
 
 
 def _reset_schema(url: str) -> None:
@@ -103,3 +106,23 @@ def app(db: Database, settings: Settings) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def auth(db: Database) -> dict[str, str]:
+    """The header of a valid API bearer token."""
+    with db.transaction() as session:
+        return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
+
+
+@pytest.fixture
+def standin() -> Iterator[SendGridStandIn]:
+    """A SendGrid stand-in on a free port of 127.0.0.1."""
+    with SendGridStandIn() as server:
+        yield server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """The English pages and emails need the compiled catalogue."""
+    compile_catalogues()

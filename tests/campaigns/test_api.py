@@ -12,7 +12,6 @@ from openapi_spec_validator import validate
 from sqlalchemy import func, select
 
 from service import create_app
-from service.api.services import create_token
 from service.campaigns import services
 from service.campaigns.models import Campaign, CampaignKind, CampaignState
 from service.mail.models import Message
@@ -20,12 +19,6 @@ from tests.campaigns.conftest import LISTS, OUTBOX, UNSUBSCRIBED, email, new_cam
 from tests.standins.smtp import SmtpSink
 
 MOVES = ("launch", "pause", "resume", "cancel")
-
-
-@pytest.fixture
-def auth(db) -> dict[str, str]:
-    with db.transaction() as session:
-        return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
 
 
 def campaign_row(db, campaign_id: int) -> Campaign:

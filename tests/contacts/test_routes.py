@@ -5,24 +5,16 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from contacts.models import Contact
 from service import create_app
-from service.api.services import create_token
 
 EXPORT = "Courriel;Prénom;Nom\r\nclaire@example.org;Claire;Martin\r\nnope;Jean;Dupont\r\n".encode(
     "cp1252"
 )
-
-
-@pytest.fixture
-def auth(db) -> dict[str, str]:
-    with db.transaction() as session:
-        return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
 
 
 def upload(client, auth, data=EXPORT, **form):

@@ -3,9 +3,6 @@ what became of them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import select
 
 from service.db import Database
@@ -14,13 +11,6 @@ from service.mail.models import Message, MessageStatus
 from service.registrations.models import Invitation
 from tests.factories import Factory
 from tests.standins.sendgrid import API_KEY, SendGridStandIn
-
-
-@pytest.fixture
-def standin() -> Iterator[SendGridStandIn]:
-    """A SendGrid stand-in on a free port of 127.0.0.1."""
-    with SendGridStandIn() as server:
-        yield server
 
 
 def sendgrid_env(standin: SendGridStandIn, **more: str) -> dict[str, str]:

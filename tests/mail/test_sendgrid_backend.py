@@ -27,13 +27,6 @@ UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"
 
 
 @pytest.fixture
-def standin() -> Iterator[SendGridStandIn]:
-    """The SendGrid stand-in on a free port."""
-    with SendGridStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 def sendgrid_settings(settings: Settings, standin: SendGridStandIn) -> Settings:
     """Settings that send through the stand-in."""
     return dataclasses.replace(

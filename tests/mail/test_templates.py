@@ -52,7 +52,7 @@ from service.mail.render import (
 )
 from service.registrations.calendar import event_uid
 from service.registrations.invitations import invite
-from tests.service.test_pages import Page, compile_catalogues
+from tests.service.test_pages import Page
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -77,11 +77,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 # --- fixtures and helpers ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_catalogues() -> None:
-    compile_catalogues()
 
 
 @pytest.fixture(scope="module")

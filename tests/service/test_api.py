@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from service.api.services import create_token
 from service.demo import DEMO_EVENT
-
-
-@pytest.fixture
-def auth(db) -> dict[str, str]:
-    with db.transaction() as session:
-        return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
 
 
 def event_body(**changes):

@@ -22,12 +22,6 @@ from service.mail.compose import content_for
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def auth(db) -> dict[str, str]:
-    with db.transaction() as session:
-        return {"Authorization": f"Bearer {create_token(session, 'tests')}"}
-
-
 def event_body(**changes):
     body = yaml.safe_load(DEMO_EVENT.read_text(encoding="utf-8"))
     body.update(date="2030-07-05", **changes)

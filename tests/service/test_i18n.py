@@ -13,10 +13,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from tests.service.test_pages import (  # noqa: F401 - app: the fixture that closes its connections
+from tests.service.test_pages import (
     Page,
-    app,
-    compile_catalogues,
     invitations_in_every_state,
     refused_tokens,
     show,
@@ -55,11 +53,6 @@ def _strings(message: Message) -> list[str]:
 def _ids(message: Message) -> list[str]:
     value = message.id
     return list(value) if isinstance(value, tuple | list) else [value]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_catalogues() -> None:
-    compile_catalogues()
 
 
 # --- the catalogue -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from an unknown one."""
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,15 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import Flask
 from icalendar import Calendar
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import MetaData, func, select
 
 from service import create_app
-from service.config import Settings, load_settings
+from service.config import load_settings
 from service.db import Database, utcnow
 from service.registrations import services
 from service.registrations.invitations import invitation_token, invite, revoke_link
@@ -61,24 +57,6 @@ QUESTIONS = [
     },
 ]
 ANSWERS = {"diet": "aucun"}
-
-
-# --- helpers shared with test_i18n ---------------------------------------------------------------
-
-
-def compile_catalogues() -> None:
-    """What `make translations` does (`pybabel compile`, fuzzy entries left out), for each
-    catalogue whose .mo is missing or older than its .po; written atomically."""
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
-        with partial.open("wb") as mo_file:
-            write_mo(mo_file, catalog, use_fuzzy=False)
-        partial.replace(mo_path)
 
 
 VOID = frozenset(
@@ -323,21 +301,6 @@ def show(client: Any, token: str, **headers: str) -> tuple[int, Page, Any]:
     """GET the personal page; returns the status, the parsed page and the response."""
     response = client.get(f"/r/{token}", headers=headers)
     return response.status_code, Page(response.get_data(as_text=True)), response
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_catalogues() -> None:
-    compile_catalogues()
-
-
-@pytest.fixture
-def app(db: Database, settings: Settings) -> Iterator[Flask]:
-    """The Flask app on the test database, its connections closed after the test (the conftest's
-    `app` leaves them to the garbage collector, which PostgreSQL turns into ResourceWarnings)."""
-    application = create_app(settings)
-    application.config["TESTING"] = True
-    yield application
-    application.extensions["convier.db"].dispose()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ from tests.standins.sendgrid import API_KEY, MAX_BODY_BYTES, Fault, SendGridStan
 
 
 @pytest.fixture
-def standin() -> Iterator[SendGridStandIn]:
-    """A stand-in on a free port."""
-    with SendGridStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 def http() -> Iterator[requests.Session]:
     """A keep-alive HTTP client carrying the stand-in's key."""
     with requests.Session() as session:
