@@ -147,3 +147,35 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         a.get(f"{base}/r/{token_a}")
         status_says(a, "Votre inscription est annulée.")
         button(a, "S'inscrire")
+
+
+def test_a_forwarded_link_sends_the_colleague_their_own_link(
+    db: Database, factory: Factory, open_browser
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    event_id = factory.event(title="Rencontre ouverte", registration={"forwarding": "open"})
+    _, token = new_invitee(factory, event_id, "claire@example.org", "Claire Martin")
+    with live_server(env=TEST_ENV) as base:
+        browser = open_browser("colleague")
+        browser.get(f"{base}/r/{token}")
+        address = WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.element_to_be_clickable((By.ID, "colleague_email"))
+        )
+        label = browser.find_element(By.CSS_SELECTOR, "label[for=colleague_email]")
+        assert label.text == "Votre adresse électronique"
+        address.send_keys("lea@example.org", Keys.ENTER)
+        status = WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, "p.status.ok"))
+        )
+        assert status.text.startswith("Consultez votre boîte de réception")
+        assert status.get_attribute("role") == "status"
+        assert "/r/" + token in browser.current_url  # the same page: no one else's
+        for width in (375, 1280):
+            browser.set_window_size(width, 900)
+            # Nothing wider than the screen on a phone.
+            scroll = browser.execute_script("return document.documentElement.scrollWidth")
+            assert scroll <= width
