@@ -54,6 +54,9 @@ def init_app(
         app=app,
         storage_uri=settings.redis_url or "memory://",
         key_prefix="convier-limits",
+        # Redis unreachable: count in memory meanwhile, rather than refuse every registration.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     for blueprint in public:
         limiter.shared_limit(

@@ -97,3 +97,32 @@ def test_a_401_says_how_to_authenticate(client):
     answer = client.get("/api/v1/events")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_behind_a_trusted_proxy_each_visitor_is_counted_apart(db, factory, settings):
+    application = create_app(replace(settings, client_rate_limit="2 per minute", trusted_proxies=1))
+    application.extensions["convier.limiter"].reset()
+    client = application.test_client()
+    people = factory.invitees(factory.event(capacity=10), 4)
+    form = {"csrf_token": csrf(client, people[0].token)}
+
+    def post_from(visitor: str, person) -> int:
+        headers = {"X-Forwarded-For": visitor}
+        return client.post(f"/r/{person.token}/register", data=form, headers=headers).status_code
+
+    assert [post_from("198.51.100.1", p) for p in people[:3]] == [303, 303, 429]
+    assert post_from("198.51.100.2", people[3]) == 303
+    application.extensions["convier.limiter"].reset()
+    application.extensions["convier.db"].dispose()
+
+
+def test_without_its_redis_the_limiter_counts_in_memory(db, factory, settings):
+    application = create_app(
+        replace(settings, redis_url="redis://127.0.0.1:1/0", link_rate_limit="2 per minute")
+    )
+    client = application.test_client()
+    person = factory.invitees(factory.event(), 1)[0]
+    form = {"csrf_token": csrf(client, person.token)}
+    codes = [client.post(f"/r/{person.token}/cancel", data=form).status_code for _ in range(3)]
+    assert codes == [303, 303, 429]
+    application.extensions["convier.db"].dispose()
