@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, Membership
 from contacts.segments import EventFilter, SegmentRules, segment_query
+from service.errors import NotFound
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # Characters XML 1.0 (so XLSX) cannot hold; removed from XLSX cells.
@@ -189,10 +190,11 @@ def segment_rows(
 
 def list_rows(session: Session, list_name: str) -> list[dict[str, Any]]:
     """The members of a list, one row of EXPORT_COLUMNS each, by last name, first name, address
-    (ignoring accents and case, the same on every database); LookupError for an unknown list."""
+    (ignoring accents and case, the same on every database); NotFound for an unknown list."""
     list_id = session.scalar(select(MailingList.id).where(MailingList.name == list_name))
     if list_id is None:
-        raise LookupError(f"list: no list called {list_name!r}")
+        reason = f"no list called {list_name!r}"
+        raise NotFound(reason, fields={"list": reason})
     members = session.execute(
         select(Contact, Membership.added_at)
         .join(Membership, Membership.contact_id == Contact.id)

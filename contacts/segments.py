@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, Membership, Segment
+from service.errors import NotFound
 
 
 class EventState(enum.StrEnum):
@@ -102,8 +103,9 @@ def save_segment(session: Session, name: str, rules: SegmentRules) -> Segment:
 
 
 def load_rules(session: Session, name: str) -> SegmentRules:
-    """The rules of a saved segment; LookupError naming it when unknown."""
+    """The rules of a saved segment; NotFound naming it when unknown."""
     segment = session.scalar(select(Segment).where(Segment.name == name))
     if segment is None:
-        raise LookupError(f"segment: no segment called {name!r}")
+        reason = f"no segment called {name!r}"
+        raise NotFound(reason, fields={"segment": reason})
     return SegmentRules.model_validate(segment.rules)

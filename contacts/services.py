@@ -7,10 +7,14 @@ from sqlalchemy.orm import Session
 
 from contacts import cleaning
 from contacts.models import Contact, MailingList, Membership
+from service.errors import Invalid
 
 
-class InvalidEmail(ValueError):
+class InvalidEmail(Invalid):
     """The address is not a valid email address."""
+
+    def __init__(self, address: str, reason: str):
+        super().__init__("email", f"{address!r} is not a valid email address: {reason}")
 
 
 def clean_email(address: str) -> str:
@@ -18,7 +22,7 @@ def clean_email(address: str) -> str:
     try:
         return cleaning.clean_email(address)
     except cleaning.RowRefused as exc:
-        raise InvalidEmail(f"{address!r} is not a valid email address: {exc.reason}") from exc
+        raise InvalidEmail(address, exc.reason) from exc
 
 
 def get_or_create_contact(

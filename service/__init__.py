@@ -12,7 +12,7 @@ from service.config import Settings, load_settings
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
-    from service import errors, extensions, formatting, headers, inputs, limits
+    from service import error_pages, extensions, formatting, headers, inputs, limits
     from service.api.routes import api
     from service.registrations import (
         forwarding_routes,  # noqa: F401 - adds its routes to public
@@ -48,7 +48,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(api)
     extensions.csrf.exempt(api)
     limits.init_app(app, settings, public=[public, tracking], authenticated=[api])
-    errors.init_app(app)
+    error_pages.init_app(app)
     headers.init_app(app)
     formatting.init_app(app)
     page_cache.init_app(app)

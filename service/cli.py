@@ -5,29 +5,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 import yaml
 from pydantic import ValidationError
 
 from contacts.exports import write_csv
-from contacts.services import InvalidEmail
 from service.api.serialise import event_json
 from service.campaigns.cli import campaign_group
 from service.campaigns.rules_cli import rule_group
-from service.cli_context import Context, pass_ctx
+from service.cli_context import Context, ConvierGroup, pass_ctx
 from service.contacts_cli import contacts_group
-from service.db import DatabaseBusy
-from service.events.models import Event
 from service.events.schemas import EventIn, describe_errors
-from service.events.services import DuplicateEvent, create_event, list_events
+from service.events.services import create_event, get_event, list_events
 from service.inputs import parse_json
 from service.mail.cli import mail_group
 from service.registrations import services
 from service.registrations.invitations import (
-    SuppressedAddress,
-    UnknownEvent,
     invitation_link,
     invite,
 )
@@ -56,24 +50,6 @@ def load_event_file(path: Path) -> EventIn:
     except ValidationError as exc:
         lines = "\n".join(f"  {line}" for line in describe_errors(exc))
         raise click.ClickException(f"{path}: the event is not valid:\n{lines}") from exc
-
-
-def _event(ctx: Context, session: Any, event_id: int) -> Event:
-    event = session.get(Event, event_id)
-    if event is None:
-        raise click.ClickException(f"event: no event with id {event_id} (see `convier event list`)")
-    return event
-
-
-class ConvierGroup(click.Group):
-    """Commands whose database stays locked past the busy timeout end with a message."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a busy database is an error to retry, not a traceback."""
-        try:
-            return super().invoke(ctx)
-        except DatabaseBusy as exc:
-            raise click.ClickException(f"the database is busy ({exc}); try again") from exc
 
 
 @click.group(cls=ConvierGroup)
@@ -113,12 +89,10 @@ def event() -> None:
 def event_create(ctx: Context, path: Path) -> None:
     """Create an event from a YAML or JSON description."""
     spec = load_event_file(path)
-    try:
-        with ctx.db.transaction() as session:
-            created = create_event(session, spec, ctx.settings.tz)
-            click.echo(f"created event {created.id}: {created.title}")
-    except DuplicateEvent as exc:
-        raise click.ClickException(f"{path}: {exc}") from exc
+    with ctx.db.transaction() as session:
+        created = create_event(session, spec, ctx.settings.tz)
+        done = f"created event {created.id}: {created.title}"
+    click.echo(done)
 
 
 @event.command("list")
@@ -139,7 +113,7 @@ def event_list(ctx: Context) -> None:
 def event_show(ctx: Context, event_id: int, fmt: str) -> None:
     """Capacity and registrations by state."""
     with ctx.db.transaction(write=False) as session:
-        item = _event(ctx, session, event_id)
+        item = get_event(session, event_id)
         counts = event_counts(session, item)
         if fmt == "json":
             click.echo(json.dumps(event_json(item, counts), ensure_ascii=False, indent=2))
@@ -157,11 +131,12 @@ def event_show(ctx: Context, event_id: int, fmt: str) -> None:
 def event_set_capacity(ctx: Context, event_id: int, capacity: int) -> None:
     """Change the capacity: more seats go to the waitlist; fewer never remove anyone."""
     with ctx.db.transaction() as session:
-        _event(ctx, session, event_id)
+        get_event(session, event_id)
         item = services.set_capacity(session, event_id, capacity)
-        click.echo(
+        done = (
             f"capacity {item.capacity}; seats held {item.seats_held}; waiting {item.waitlist_count}"
         )
+    click.echo(done)
 
 
 @event.command("promote")
@@ -170,9 +145,9 @@ def event_set_capacity(ctx: Context, event_id: int, capacity: int) -> None:
 def event_promote(ctx: Context, event_id: int) -> None:
     """Give free seats to the first people waiting (for a manual waitlist)."""
     with ctx.db.transaction() as session:
-        _event(ctx, session, event_id)
-        promoted = services.promote(session, event_id)
-        click.echo(f"{len(promoted)} promoted")
+        get_event(session, event_id)
+        promoted = len(services.promote(session, event_id))
+    click.echo(f"{promoted} promoted")
 
 
 @main.command("invite")
@@ -183,14 +158,10 @@ def event_promote(ctx: Context, event_id: int) -> None:
 @pass_ctx
 def invite_command(ctx: Context, event_id: int, email: str, name: str, language: str) -> None:
     """Invite one address and print its personal link."""
-    try:
-        with ctx.db.transaction() as session:
-            invitation = invite(session, ctx.settings, event_id, email, name, language)
-            click.echo(invitation_link(ctx.settings, invitation))
-    except (InvalidEmail, SuppressedAddress) as exc:
-        raise click.ClickException(f"--email: {exc}") from exc
-    except UnknownEvent as exc:
-        raise click.ClickException(f"--event: {exc}") from exc
+    with ctx.db.transaction() as session:
+        invitation = invite(session, ctx.settings, event_id, email, name, language)
+        link = invitation_link(ctx.settings, invitation)
+    click.echo(link)  # once committed: never a link to an invitation that does not exist
 
 
 @main.command("registrations")
@@ -200,7 +171,7 @@ def invite_command(ctx: Context, event_id: int, email: str, name: str, language:
 def registrations_command(ctx: Context, event_id: int, fmt: str) -> None:
     """Print the registrations of an event."""
     with ctx.db.transaction(write=False) as session:
-        _event(ctx, session, event_id)
+        get_event(session, event_id)
         rows = registration_rows(session, event_id)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -244,13 +215,10 @@ def token_list(ctx: Context) -> None:
 @pass_ctx
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Refuse a token from now on."""
-    from service.api.services import UnknownToken, revoke_token
+    from service.api.services import revoke_token
 
-    try:
-        with ctx.db.transaction() as session:
-            name = revoke_token(session, token_id).name
-    except UnknownToken as exc:
-        raise click.ClickException(f"{exc} (see `convier token list`)") from exc
+    with ctx.db.transaction() as session:
+        name = revoke_token(session, token_id).name
     click.echo(f"token {token_id} ({name}) revoked")
 
 

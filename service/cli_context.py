@@ -1,11 +1,15 @@
-"""What every `convier` command shares: settings and database, made on first use."""
+"""What every `convier` command shares: settings and database made on first use, and the one
+place where what a service refuses becomes a message and an exit code."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from service.config import ConfigError, Settings, load_settings
-from service.db import Database
+from service.db import Database, DatabaseBusy
+from service.errors import DomainError
 
 
 class Context:
@@ -39,3 +43,41 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def refusal_lines(refusal: DomainError, command: click.Command) -> list[str]:
+    """What a service refused, a line per field, each named as the command's option
+    (`--rate`) when it has one, else as the data names it."""
+    options = {name for param in command.params for name in param.opts if name.startswith("--")}
+
+    def option(name: str) -> str:
+        flag = "--" + name.replace("_", "-")
+        return flag if flag in options else name
+
+    if not refusal.fields:
+        return [refusal.message]
+    return [
+        f"{', '.join(option(name) for name in names.split(', '))}: {reason}"
+        for names, reason in refusal.fields.items()
+    ]
+
+
+class ConvierCommand(click.Command):
+    """A command that ends with a message, never a traceback, when a service refuses or the
+    database stays locked; the transaction has rolled back by then."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; map refusals to a message and exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except DomainError as refusal:
+            raise click.ClickException("\n".join(refusal_lines(refusal, self))) from None
+        except DatabaseBusy as exc:
+            raise click.ClickException(f"the database is busy ({exc}); try again") from exc
+
+
+class ConvierGroup(ConvierCommand, click.Group):
+    """A group whose own callback, commands and subgroups map refusals the same way."""
+
+    command_class = ConvierCommand
+    group_class = type

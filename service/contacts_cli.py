@@ -17,7 +17,7 @@ from contacts.parsing import ParseError
 from contacts.segments import EventState, SegmentRules, count, load_rules, save_segment
 from contacts.services import list_sizes
 from contacts.suppression import suppress
-from service.cli_context import Context, pass_ctx
+from service.cli_context import Context, ConvierGroup, pass_ctx
 from service.events.schemas import describe_errors
 from service.privacy import erase_person, person_record
 from service.registrations.queries import contact_event_state
@@ -60,7 +60,7 @@ def _show_progress(phase: str, done: int, total: int | None) -> None:
         click.echo(f"\r{phase}: {done:,} rows   ", nl=False, err=True)
 
 
-@click.group("contacts")
+@click.group("contacts", cls=ConvierGroup)
 def contacts_group() -> None:
     """Contacts and network mailing lists."""
 
@@ -131,14 +131,12 @@ def segment_command(ctx: Context, name: str, show: bool, **criteria: object) -> 
     with ctx.db.transaction(write=not show) as session:
         try:
             rules = load_rules(session, name) if show else SegmentRules.model_validate(criteria)
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from exc
         except ValidationError as exc:
             raise click.ClickException("; ".join(describe_errors(exc))) from exc
         if not show:
             save_segment(session, name, rules)
         kept = count(session, rules, contact_event_state)
-        click.echo(f"segment {name!r}: {kept} contacts")
+    click.echo(f"segment {name!r}: {kept} contacts")
 
 
 def _write_export(
@@ -175,21 +173,18 @@ def export_command(
     if sum(x is not None for x in (list_name, segment, event_id)) != 1:
         raise click.UsageError("give exactly one of --list, --segment, --event")
     with ctx.db.transaction(write=False) as session:
-        try:
-            if event_id is not None:
-                rows, columns = (
-                    attendee_export_rows(session, event_id),
-                    attendee_export_columns(session, event_id),
-                )
-            elif segment is not None:
-                rows, columns = (
-                    segment_rows(session, load_rules(session, segment), contact_event_state),
-                    list(EXPORT_COLUMNS),
-                )
-            else:
-                rows, columns = list_rows(session, str(list_name)), list(EXPORT_COLUMNS)
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from exc
+        if event_id is not None:
+            rows, columns = (
+                attendee_export_rows(session, event_id),
+                attendee_export_columns(session, event_id),
+            )
+        elif segment is not None:
+            rows, columns = (
+                segment_rows(session, load_rules(session, segment), contact_event_state),
+                list(EXPORT_COLUMNS),
+            )
+        else:
+            rows, columns = list_rows(session, str(list_name)), list(EXPORT_COLUMNS)
     if fmt == "xlsx" and output is None:
         raise click.UsageError("an XLSX export needs --output FILE")
     if output is None:

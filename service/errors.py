@@ -1,82 +1,55 @@
-"""Friendly pages and JSON bodies for errors: never a traceback for the user."""
+"""What a service refuses, in one family every door maps once: the pages (`error_pages.py`,
+the field highlighted), the JSON API (RFC 9457 problem details) and the CLI (`cli.py`, the
+field as its option). Services name fields as the data names them, never as a CLI flag."""
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, current_app, render_template, request
-from flask.typing import ResponseReturnValue
-from flask_limiter import RateLimitExceeded
-from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
-
-from service.db import DatabaseBusy
-from service.extensions import get_db
-from service.limits import retry_after
-from service.security import redact_tokens
-
-log = logging.getLogger(__name__)
+from typing import ClassVar
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+class DomainError(Exception):
+    """A step a service refuses; `fields` maps each field at fault to its reason."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "refused"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def lines(self) -> list[str]:
+        """One line per field at fault (`field: reason`), or the message alone."""
+        return [f"{name}: {reason}" for name, reason in self.fields.items()] or [self.message]
 
 
-def _error(
-    status: int, code: str, message: str, template: str = "public/error.html"
-) -> ResponseReturnValue:
-    if _wants_json():
-        return {"error": code, "message": message}, status
-    try:
-        return render_template(template, status=status, code=code), status
-    except Exception:  # the error page itself must never fail
-        log.exception("error page failed to render")
-        return f"<!doctype html><title>{status}</title><p>Erreur {status}.</p>", status
+class NotFound(DomainError):
+    """What is asked for does not exist (an unknown id, list or email)."""
+
+    status = 404
+    code = "not_found"
 
 
-def _unavailable() -> ResponseReturnValue:
-    """503 with Retry-After: the database cannot answer now (busy or down)."""
-    response = current_app.make_response(
-        _error(503, "busy", "The service is busy; try again in a moment.")
-    )
-    response.headers["Retry-After"] = "2"
-    return response
+class Conflict(DomainError):
+    """The thing exists, but its state forbids the step (a cancelled campaign, a closed event)."""
+
+    status = 409
+    code = "conflict"
 
 
-def init_app(app: Flask) -> None:
-    """Register the error handlers."""
+class NotAllowed(DomainError):
+    """The one asking may not take this step."""
 
-    @app.errorhandler(CSRFError)
-    def csrf_failed(_error_: CSRFError) -> ResponseReturnValue:
-        return _error(400, "csrf", "The form has expired; reload the page and try again.")
+    status = 403
+    code = "not_allowed"
 
-    @app.errorhandler(DatabaseBusy)
-    def busy(_error_: DatabaseBusy) -> ResponseReturnValue:
-        return _unavailable()
 
-    @app.errorhandler(OperationalError)
-    def unreachable(error: OperationalError) -> ResponseReturnValue:
-        # Raised outside a transaction of ours (a read session): the same answer, logged once.
-        get_db().outage.began(error)
-        return _unavailable()
+class Invalid(DomainError):
+    """A value is wrong; the error names its field (several names share one reason)."""
 
-    @app.errorhandler(RateLimitExceeded)
-    def too_many(_error_: RateLimitExceeded) -> ResponseReturnValue:
-        response = app.make_response(
-            _error(429, "too_many_requests", "Too many requests; try again later.")
-        )
-        response.headers["Retry-After"] = str(retry_after())
-        return response
+    status = 422
+    code = "invalid"
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> ResponseReturnValue:
-        status = exc.code or 500
-        if status == 405 or status < 400:
-            return exc.get_response()
-        return _error(status, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> ResponseReturnValue:
-        log.exception("unexpected error on %s %s", request.method, redact_tokens(request.path))
-        return _error(500, "internal", "An unexpected error occurred; it has been logged.")
+    def __init__(self, field: str | tuple[str, ...], reason: str):
+        names = ", ".join((field,) if isinstance(field, str) else field)
+        super().__init__(f"{names}: {reason}", fields={names: reason})

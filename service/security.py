@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from service.errors import NotFound
+
 # Paths whose segment is a credential: personal links, unsubscribe links, the Inbound Parse URL.
 TOKEN_IN_PATH = re.compile(r"(/[ru]/|/webhooks/sendgrid/inbound/)[^/?\s]+")
 
@@ -34,6 +36,28 @@ class LinkProblem(enum.StrEnum):
 
     INVALID = "invalid"
     EXPIRED = "expired"
+
+
+class LinkRefused(NotFound):
+    """A link that cannot be used: forged or unknown (404, one answer for both)."""
+
+    code = "link_invalid"
+
+    def __init__(self, problem: LinkProblem):
+        super().__init__(f"the link is {problem}")
+        self.problem = problem
+
+    @staticmethod
+    def of(problem: LinkProblem) -> LinkRefused:
+        """The refusal that says why: an expired link is 410 Gone."""
+        return LinkExpired(problem) if problem is LinkProblem.EXPIRED else LinkRefused(problem)
+
+
+class LinkExpired(LinkRefused):
+    """A link past its age: 410, the person asks the organiser for a new one."""
+
+    status = 410
+    code = "link_expired"
 
 
 @dataclass(frozen=True)

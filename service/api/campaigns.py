@@ -9,32 +9,13 @@ from typing import Any
 from flask import jsonify, request
 from sqlalchemy.orm import Session
 
-from service.api.http import INVALID, JSON, Problem, api, authenticated, parse_body, problem
+from service.api.http import JSON, Problem, api, authenticated, parse_body
 from service.api.schemas import CampaignIn, TestSendIn
 from service.api.serialise import campaign_json
 from service.campaigns import services
-from service.campaigns.testsend import NotSent, send_test_email
+from service.campaigns.testsend import send_test_email
 from service.extensions import get_db, get_settings
 from service.mail.dispatch import build_after_commit
-
-
-@api.errorhandler(services.CampaignError)
-def _campaign_error(error: services.CampaignError) -> JSON:
-    """An unknown id is a 404, a move the campaign's state forbids a 409; any other refusal
-    names its parameter (`--rate: …`), given back as the JSON field (`rate: …`), a 422."""
-    message = str(error)
-    if isinstance(error, services.CampaignNotFound):
-        return problem(404, "not_found", message.removeprefix("campaign: "))
-    if isinstance(error, services.CampaignStateError):
-        return problem(409, "conflict", message)
-    options, _, reason = message.partition(": ")
-    names = (name.strip().removeprefix("--").replace("-", "_") for name in options.split(","))
-    return problem(422, "invalid", INVALID, [f"{', '.join(names)}: {reason}"])
-
-
-@api.errorhandler(NotSent)
-def _not_sent(error: NotSent) -> JSON:
-    return problem(502, "not_sent", str(error))
 
 
 def _event_filter() -> int | None:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 
 from service.api.services import check_token
+from service.error_pages import INVALID, problem
 from service.events.schemas import describe_errors
 from service.extensions import get_db
 
@@ -17,26 +18,16 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
-JSON = tuple[dict[str, Any], int] | dict[str, Any]
-INVALID = "the body has invalid fields"
+JSON = tuple[dict[str, Any], int] | dict[str, Any] | Response
 
 
 class Problem(Exception):
-    """Stops a handler with a JSON error answer."""
+    """Stops a handler with a problem details answer about the request itself (its JSON, its
+    query); what a service refuses is a `service.errors.DomainError` instead."""
 
     def __init__(self, status: int, code: str, message: str, errors: list[str] | None = None):
         super().__init__(message)
-        self.answer = problem(status, code, message, errors)
-
-
-def problem(
-    status: int, code: str, message: str, errors: list[str] | None = None
-) -> tuple[dict[str, Any], int]:
-    """The JSON error answer: a code, a message and, for invalid input, one line per field."""
-    body: dict[str, Any] = {"error": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body, status
+        self.answer = (status, code, message, errors)
 
 
 def parse_body(model: type[M]) -> M:
@@ -85,15 +76,16 @@ def authenticated(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _unauthorised(message: str, challenge: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+def _unauthorised(message: str, challenge: str) -> Response:
     """A 401 that says how to authenticate (RFC 6750)."""
-    body, status = problem(401, "unauthorised", message)
-    return body, status, {"WWW-Authenticate": f"Bearer {challenge}"}
+    response = problem(401, "unauthorised", message)
+    response.headers["WWW-Authenticate"] = f"Bearer {challenge}"
+    return response
 
 
 @api.errorhandler(Problem)
-def _problem(error: Problem) -> tuple[dict[str, Any], int]:
-    return error.answer
+def _problem(error: Problem) -> Response:
+    return problem(*error.answer)
 
 
 @api.after_request

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
@@ -73,7 +73,7 @@ def _detected(table: ParsedTable) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _too_large() -> tuple[dict[str, Any], int]:
+def _too_large() -> Response:
     """The answer to an upload over a limit: its size, or its other fields'."""
     limit = get_settings().upload_max_bytes
     if request.content_length is not None and request.content_length <= limit:

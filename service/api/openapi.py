@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 
 from service.api.schemas import CampaignIn, CapacityIn, InvitationIn, TestSendIn
 from service.campaigns.models import CampaignState
+from service.error_pages import PROBLEM_JSON
 from service.events.schemas import EventIn
 from service.mail.models import MessageStatus
 
@@ -16,14 +17,14 @@ REF = "#/components/schemas/"
 ERROR = {"$ref": REF + "Error"}
 
 
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
+def _json(schema: dict[str, Any], media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": schema}}}
 
 
 def _responses(ok: int, schema: dict[str, Any], *errors: int) -> dict[str, Any]:
     responses: dict[str, Any] = {str(ok): {"description": "OK", **_json(schema)}}
     for status in (401, *errors):
-        responses[str(status)] = {"description": "Error", **_json(ERROR)}
+        responses[str(status)] = {"description": "Error", **_json(ERROR, PROBLEM_JSON)}
     return responses
 
 
@@ -38,9 +39,15 @@ def _schemas() -> dict[str, Any]:
     )
     schemas: dict[str, Any] = top["$defs"]
     schemas["Error"] = {
+        "description": "RFC 9457 problem details; `error` is a stable code, `errors` one line "
+        "per field at fault (`field: reason`), `message` repeats `detail`.",
         "type": "object",
-        "required": ["error", "message"],
+        "required": ["type", "title", "status", "detail", "error", "message"],
         "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
             "error": {"type": "string"},
             "message": {"type": "string"},
             "errors": {"type": "array", "items": {"type": "string"}},

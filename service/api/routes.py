@@ -6,33 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
-from sqlalchemy.orm import Session
 
-from contacts.services import InvalidEmail
 from service.api import (  # noqa: F401 - they add their routes to `api`
     campaigns,
     imports,
     stats,
     tokens,
 )
-from service.api.http import INVALID, JSON, api, authenticated, parse_body, problem
+from service.api.http import JSON, api, authenticated, parse_body
 from service.api.openapi import openapi_document
 from service.api.schemas import CapacityIn, InvitationIn
 from service.api.serialise import event_json
-from service.events.models import Event
 from service.events.schemas import EventIn
-from service.events.services import DuplicateEvent, create_event, list_events
+from service.events.services import create_event, get_event, list_events
 from service.extensions import get_db, get_settings
 from service.registrations import services
-from service.registrations.invitations import SuppressedAddress, invitation_link, invite
+from service.registrations.invitations import invitation_link, invite
 from service.registrations.queries import event_counts, registration_rows
-
-
-def _event_or_404(session: Session, event_id: int) -> Event | tuple[dict[str, Any], int]:
-    event = session.get(Event, event_id)
-    if event is None:
-        return problem(404, "not_found", f"no event with id {event_id}")
-    return event
 
 
 @api.get("/openapi.json")
@@ -54,13 +44,8 @@ def events_index() -> Any:
 def events_create() -> JSON:
     """Create an event from the same description as `convier event create`."""
     spec = parse_body(EventIn)
-    try:
-        with get_db().transaction() as session:
-            event = create_event(session, spec, get_settings().tz)
-            body = event_json(event)
-    except DuplicateEvent as exc:
-        return problem(409, "duplicate", str(exc))
-    return body, 201
+    with get_db().transaction() as session:
+        return event_json(create_event(session, spec, get_settings().tz)), 201
 
 
 @api.get("/events/<int:event_id>")
@@ -68,9 +53,7 @@ def events_create() -> JSON:
 def events_show(event_id: int) -> JSON:
     """An event with its counts: capacity, confirmed, offered, waitlisted, declined, cancelled."""
     with get_db().transaction(write=False) as session:
-        event = _event_or_404(session, event_id)
-        if not isinstance(event, Event):
-            return event
+        event = get_event(session, event_id)
         return event_json(event, event_counts(session, event))
 
 
@@ -80,9 +63,7 @@ def events_capacity(event_id: int) -> JSON:
     """Change the capacity; new seats go to the waitlist first."""
     body = parse_body(CapacityIn)
     with get_db().transaction() as session:
-        event = _event_or_404(session, event_id)
-        if not isinstance(event, Event):
-            return event
+        event = get_event(session, event_id)
         services.set_capacity(session, event_id, body.capacity)
         return event_json(event, event_counts(session, event))
 
@@ -92,9 +73,7 @@ def events_capacity(event_id: int) -> JSON:
 def events_promote(event_id: int) -> JSON:
     """Give free seats to the first people waiting."""
     with get_db().transaction() as session:
-        event = _event_or_404(session, event_id)
-        if not isinstance(event, Event):
-            return event
+        event = get_event(session, event_id)
         promoted = services.promote(session, event_id)
         return {"promoted": len(promoted), "counts": event_counts(session, event).as_dict()}
 
@@ -105,16 +84,8 @@ def invitations_create(event_id: int) -> JSON:
     """Invite one address; the same address twice gives the same invitation."""
     body = parse_body(InvitationIn)
     with get_db().transaction() as session:
-        event = _event_or_404(session, event_id)
-        if not isinstance(event, Event):
-            return event
-        try:
-            invitation = invite(
-                session, get_settings(), event_id, body.email, body.name, body.language
-            )
-        except (InvalidEmail, SuppressedAddress) as exc:
-            session.rollback()
-            return problem(422, "invalid", INVALID, [f"email: {exc}"])
+        get_event(session, event_id)
+        invitation = invite(session, get_settings(), event_id, body.email, body.name, body.language)
         return {
             "id": invitation.public_id,
             "link": invitation_link(get_settings(), invitation),
@@ -126,7 +97,5 @@ def invitations_create(event_id: int) -> JSON:
 def registrations_index(event_id: int) -> Any:
     """Every registration of the event."""
     with get_db().transaction(write=False) as session:
-        event = _event_or_404(session, event_id)
-        if not isinstance(event, Event):
-            return event
+        get_event(session, event_id)
         return jsonify(registration_rows(session, event_id))

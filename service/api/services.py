@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.api.models import ApiToken
 from service.db import isoformat, utcnow
+from service.errors import NotFound
 from service.security import hash_secret
 
 TOKEN_PREFIX = "cvr_"  # noqa: S105 - a public prefix, not a secret
@@ -22,7 +23,7 @@ def create_token(session: Session, name: str) -> str:
     return secret
 
 
-class UnknownToken(LookupError):
+class UnknownToken(NotFound):
     """No token has this id."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from service.api.http import Problem, api, authenticated
-from service.events.models import Event
+from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.tracking import stats
 
@@ -18,6 +18,5 @@ def event_stats(event_id: int) -> dict[str, object]:
     if by not in (None, "list", "campaign"):
         raise Problem(422, "invalid", "the query has invalid parameters", ["by: list or campaign"])
     with get_db().transaction(write=False) as session:
-        if session.get(Event, event_id) is None:
-            raise Problem(404, "not_found", f"no event with id {event_id}")
+        get_event(session, event_id)
         return stats.report(session, event_id, by, get_settings().timezone)

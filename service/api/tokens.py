@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import jsonify
 
-from service.api.http import JSON, api, authenticated, problem
-from service.api.services import UnknownToken, list_tokens, revoke_token, token_json
+from service.api.http import JSON, api, authenticated
+from service.api.services import list_tokens, revoke_token, token_json
 from service.extensions import get_db
 
 
@@ -23,8 +23,5 @@ def tokens_index() -> Any:
 @authenticated
 def tokens_revoke(token_id: int) -> JSON:
     """Refuse this token from now on."""
-    try:
-        with get_db().transaction() as session:
-            return token_json(revoke_token(session, token_id))
-    except UnknownToken as exc:
-        return problem(404, "not_found", str(exc))
+    with get_db().transaction() as session:
+        return token_json(revoke_token(session, token_id))

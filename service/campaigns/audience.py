@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from contacts.models import Contact, MailingList, Membership
 from contacts.segments import load_rules, segment_query
 from service.campaigns.models import Campaign, CampaignKind
+from service.errors import Invalid
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
 from service.registrations.queries import contact_event_state
@@ -71,11 +72,11 @@ def next_page(
 
 
 def list_ids(session: Session, names: list[str]) -> dict[str, int]:
-    """The ids of the named lists; LookupError naming those that do not exist."""
+    """The ids of the named lists; Invalid naming those that do not exist."""
     rows = session.execute(
         select(MailingList.name, MailingList.id).where(MailingList.name.in_(names))
     )
     found: dict[str, int] = dict(rows.all())
     if missing := [name for name in names if name not in found]:
-        raise LookupError(f"--lists: no list called {', '.join(map(repr, missing))}")
+        raise Invalid("lists", f"no list called {', '.join(map(repr, missing))}")
     return found

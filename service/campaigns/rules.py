@@ -20,6 +20,7 @@ from service.campaigns.models import (
     RuleState,
 )
 from service.db import utcnow
+from service.errors import Invalid
 from service.events.models import Event
 
 # What organisers usually want, as (kind, anchor, hours from the anchor).
@@ -55,9 +56,9 @@ def add_rule(
     """A rule of the event; its due time is known now when its anchor is."""
     event = session.get(Event, event_id)
     if event is None:
-        raise services.CampaignError(f"--event: no event with id {event_id}")
+        raise Invalid("event", f"no event with id {event_id}")
     if kind is CampaignKind.INVITATION:
-        raise services.CampaignError("--kind: invitations are launched by the organiser")
+        raise Invalid("kind", "invitations are launched by the organiser")
     base = event.starts_at if anchor is RuleAnchor.EVENT_START else None
     if anchor is RuleAnchor.INVITATION:
         base = _invitations_launched_at(session, event_id)

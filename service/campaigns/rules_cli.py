@@ -9,8 +9,7 @@ import click
 
 from service.campaigns import rules
 from service.campaigns.models import CampaignKind, CampaignRule, RuleAnchor
-from service.campaigns.services import CampaignError
-from service.cli_context import Context, pass_ctx
+from service.cli_context import Context, ConvierGroup, pass_ctx
 
 DURATION = re.compile(r"^(\d+)\s*([dh])$")
 
@@ -37,7 +36,7 @@ def _describe(rule: CampaignRule, ctx: Context) -> str:
     return f"{rule.id}\t{rule.kind}\t{moment}\tdue {due}\t{state}{campaign}"
 
 
-@click.group("rule")
+@click.group("rule", cls=ConvierGroup)
 def rule_group() -> None:
     """Campaigns started by the beat tick at their moment, or skipped when it has passed."""
 
@@ -65,11 +64,9 @@ def add_command(ctx: Context, event_id: int, kind: str, before: str | None,
         offset = _duration(after_invitation or "", "--after-invitation")
     names = [name.strip() for name in lists.split(",") if name.strip()]
     with ctx.db.transaction() as session:
-        try:
-            rule = rules.add_rule(session, event_id, CampaignKind(kind), anchor, offset, names)
-        except CampaignError as error:
-            raise click.ClickException(str(error)) from None
-        click.echo(_describe(rule, ctx))
+        rule = rules.add_rule(session, event_id, CampaignKind(kind), anchor, offset, names)
+        done = _describe(rule, ctx)
+    click.echo(done)
 
 
 @rule_group.command("defaults")
@@ -79,12 +76,9 @@ def defaults_command(ctx: Context, event_id: int) -> None:
     """Add the usual rules: follow-up 7 days after the invitations, last call 10 days before,
     reminder 7 days before, practical information the day before."""
     with ctx.db.transaction() as session:
-        try:
-            added = rules.add_defaults(session, event_id)
-        except CampaignError as error:
-            raise click.ClickException(str(error)) from None
-        for rule in added:
-            click.echo(_describe(rule, ctx))
+        added = [_describe(rule, ctx) for rule in rules.add_defaults(session, event_id)]
+    for line in added:
+        click.echo(line)
 
 
 @rule_group.command("list")

@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from service.campaigns.audience import list_ids, next_page
+from service.campaigns.errors import CampaignNotFound, CampaignStateError
 from service.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -23,6 +24,7 @@ from service.campaigns.models import (
 from service.campaigns.pages import write_page
 from service.config import Settings
 from service.db import Database, utcnow
+from service.errors import Invalid
 from service.events.models import Event
 from service.mail import outbox
 from service.mail.dispatch import drain_after_commit
@@ -32,19 +34,6 @@ from service.text import CONTROLS
 
 State = CampaignState
 OPEN_ROWS = (MessageStatus.QUEUED, MessageStatus.SENDING)
-
-
-class CampaignError(ValueError):
-    """A campaign cannot be created as asked; the message names the parameter."""
-
-
-class CampaignNotFound(CampaignError):
-    """No campaign has this id."""
-
-
-class CampaignStateError(CampaignError):
-    """The campaign's state does not allow this move (launching a sent one, resuming a
-    cancelled one…)."""
 
 
 @dataclass(frozen=True)
@@ -66,20 +55,17 @@ class CampaignSpec:
 def create(session: Session, spec: CampaignSpec) -> Campaign:
     """A draft campaign, its lists and template checked."""
     if session.get(Event, spec.event_id) is None:
-        raise CampaignError(f"--event: no event with id {spec.event_id}")
+        raise Invalid("event", f"no event with id {spec.event_id}")
     if spec.kind is CampaignKind.INVITATION and not (spec.lists or spec.segment):
-        raise CampaignError("--lists: an invitation campaign needs lists or a segment")
-    try:
-        list_ids(session, spec.lists)
-    except LookupError as error:
-        raise CampaignError(str(error)) from None
+        raise Invalid("lists", "an invitation campaign needs lists or a segment")
+    list_ids(session, spec.lists)
     template = spec.template or spec.kind.template
     if template not in email_names():
-        raise CampaignError(f"--template: no email called {template!r}")
+        raise Invalid("template", f"no email called {template!r}")
     if spec.rate_per_minute is not None and spec.rate_per_minute < 1:
-        raise CampaignError("--rate: at least 1 message per minute")
+        raise Invalid("rate", "at least 1 message per minute")
     if CONTROLS.search(spec.subject + spec.sender_name):
-        raise CampaignError("--subject, --sender-name: one line each, without control characters")
+        raise Invalid(("subject", "sender_name"), "one line each, without control characters")
     campaign = Campaign(
         event_id=spec.event_id,
         kind=spec.kind,
@@ -107,10 +93,10 @@ def campaigns_of(session: Session, event_id: int | None) -> list[Campaign]:
 
 
 def get(session: Session, campaign_id: int) -> Campaign:
-    """The campaign, or CampaignError naming the id."""
+    """The campaign, or CampaignNotFound naming the id."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise CampaignNotFound(f"campaign: no campaign with id {campaign_id}")
+        raise CampaignNotFound(f"no campaign with id {campaign_id}")
     return campaign
 
 

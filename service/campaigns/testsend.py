@@ -6,6 +6,7 @@ from __future__ import annotations
 from service.campaigns import services
 from service.config import Settings
 from service.db import Database
+from service.errors import DomainError, Invalid
 from service.events.models import Event
 from service.mail.backends import get_backend
 from service.mail.cli import preview_row
@@ -13,8 +14,11 @@ from service.mail.compose import campaign_overrides, content_for, recipient_for
 from service.mail.envelope import Batch, Result, UnsafeHeader
 
 
-class NotSent(Exception):
+class NotSent(DomainError):
     """The mail backend did not accept the test email; the message gives its answer."""
+
+    status = 502
+    code = "not_sent"
 
 
 def send_test_email(db: Database, settings: Settings, campaign_id: int, email: str) -> None:
@@ -31,7 +35,7 @@ def send_test_email(db: Database, settings: Settings, campaign_id: int, email: s
             content = campaign_overrides(session, campaign_id, content)
             recipient = recipient_for(settings, event, row)
         except UnsafeHeader as exc:
-            raise services.CampaignError(f"--to: {exc}") from exc
+            raise Invalid("to", str(exc)) from exc
     # Sent outside the transaction: no database connection waits on the mail provider.
     backend = get_backend(settings)
     try:

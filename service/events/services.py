@@ -8,12 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.events.errors import DuplicateEvent, UnknownEvent
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.events.schemas import EventIn
-
-
-class DuplicateEvent(ValueError):
-    """An event with this slug exists already."""
 
 
 def _localise(value: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -84,10 +81,18 @@ def build_event(spec: EventIn, tz: ZoneInfo) -> Event:
 def create_event(session: Session, spec: EventIn, tz: ZoneInfo) -> Event:
     """Store a new event; DuplicateEvent when its slug is taken."""
     if session.scalar(select(Event.id).where(Event.slug == spec.slug)) is not None:
-        raise DuplicateEvent(f"slug: an event called {spec.slug!r} exists already")
+        raise DuplicateEvent(spec.slug)
     event = build_event(spec, tz)
     session.add(event)
     session.flush()
+    return event
+
+
+def get_event(session: Session, event_id: int) -> Event:
+    """The event, or UnknownEvent naming the id."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise UnknownEvent(event_id)
     return event
 
 

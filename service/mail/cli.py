@@ -10,15 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, normalise_email
-from service.cli_context import Context, pass_ctx
+from service.cli_context import Context, ConvierGroup, pass_ctx
 from service.config import Settings
 from service.db import isoformat, utcnow
 from service.events.models import Event
+from service.events.services import get_event
 from service.mail.compose import Claimed, content_for, recipient_for
 from service.mail.envelope import NO_ROW, UnsafeHeader
 from service.mail.mime import build_message
 from service.mail.models import Message, MessageStatus
-from service.mail.render import LANGUAGES, UnknownEmail, language_of
+from service.mail.render import LANGUAGES, language_of
 from service.registrations.models import Invitation, RegistrationStatus
 from service.registrations.queries import waitlist_rank
 
@@ -84,7 +85,7 @@ def preview(
     return build_message(content, recipient, message_id_domain=domain), row.language
 
 
-@click.group("mail")
+@click.group("mail", cls=ConvierGroup)
 def mail_group() -> None:
     """Emails: see what a template sends."""
 
@@ -113,15 +114,11 @@ def preview_command(
     """Write the email NAME of an event as a complete .eml file, ready to open in a mail client."""
     settings = ctx.settings
     with ctx.db.transaction(write=False) as session:
-        event = session.get(Event, event_id)
-        if event is None:
-            raise click.ClickException(f"--event: no event with id {event_id}")
+        event = get_event(session, event_id)
         try:
             message, language = preview(session, settings, event, name, email, language)
         except UnsafeHeader as exc:
             raise click.ClickException(f"--to: {exc}") from exc
-        except UnknownEmail as exc:
-            raise click.ClickException(str(exc)) from exc
     path = out or settings.var_dir / "previews" / f"{name}-{event_id}-{language}.eml"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,8 +136,7 @@ def status_command(ctx: Context, event_id: int, show_failed: bool) -> None:
     """How many emails of an event are queued, sending, sent, failed or suppressed; with
     --failed, each refused email with the provider's own words."""
     with ctx.db.transaction(write=False) as session:
-        if session.get(Event, event_id) is None:
-            raise click.ClickException(f"--event: no event with id {event_id}")
+        get_event(session, event_id)
         counts = dict(
             session.execute(
                 select(Message.status, func.count())

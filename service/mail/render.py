@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 import service
+from service.errors import NotFound
 from service.formatting import capfirst
 from service.mail.kinds import EMAILS, kind_of
 
@@ -62,7 +63,7 @@ TEXT_WIDTH = 76  # under the 78 characters of RFC 5322, quoting included
 BULLET = re.compile(r"^(\s*)(• |- )?")
 
 
-class UnknownEmail(LookupError):
+class UnknownEmail(NotFound):
     """No folder of templates/email has this name."""
 
 

@@ -1,37 +1,31 @@
-"""What the registration service refuses, and why."""
+"""What the registration services refuse, and why (a family of `service.errors`)."""
 
 from __future__ import annotations
 
-
-class RegistrationError(Exception):
-    """A registration step that cannot be taken."""
-
-    code = "registration_error"
+from service.errors import Conflict, DomainError, Invalid
 
 
-class RegistrationClosed(RegistrationError):
+class RegistrationClosed(Conflict):
     """The event's registration window is not open."""
 
     code = "registration_closed"
 
 
-class OfferExpired(RegistrationError):
+class OfferExpired(Conflict):
     """The seat offer's deadline has passed."""
 
     code = "offer_expired"
 
 
-class NotAllowed(RegistrationError):
+class WrongState(Conflict):
     """The step does not apply to the registration's current state."""
 
-    code = "not_allowed"
+    code = "wrong_state"
 
 
-class InvalidAnswers(RegistrationError):
-    """Answers are missing or wrong; `errors` maps each question key to the reason."""
-
-    code = "invalid_answers"
+class InvalidAnswers(Invalid):
+    """Answers are missing or wrong; `fields` maps each question key to the reason."""
 
     def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{key}: {reason}" for key, reason in errors.items()))
+        message = "; ".join(f"{key}: {reason}" for key, reason in errors.items())
+        DomainError.__init__(self, message, fields=dict(errors))

@@ -19,22 +19,27 @@ from contacts.models import Contact
 from contacts.services import clean_email
 from contacts.suppression import is_suppressed
 from service.config import Settings
+from service.errors import Invalid, NotAllowed
 from service.mail.dispatch import send_after_commit
 from service.mail.kinds import Email
 from service.mail.outbox import NewMessage, queue
 from service.registrations import services
-from service.registrations.errors import NotAllowed
+from service.registrations.errors import WrongState
 from service.registrations.invitations import invite
 from service.registrations.models import Invitation
 
 
-class SameAddress(ValueError):
+class SameAddress(Invalid):
     """The colleague's address is the invitee's own."""
+
+    def __init__(self) -> None:
+        super().__init__("email", "the colleague's address is the invitee's own")
 
 
 class ForwardLimitReached(NotAllowed):
     """This link has already invited as many colleagues as the event allows."""
 
+    status = 429
     code = "forward_limit"
 
 
@@ -43,14 +48,14 @@ def forward(
 ) -> None:
     """Email the colleague at `email` their own invitation to the event. `hand_over` (a bound
     link): the invitee gives theirs up, only while they hold no seat. Raises InvalidEmail,
-    SameAddress, NotAllowed or ForwardLimitReached; an address that must not be mailed is
+    SameAddress, WrongState or ForwardLimitReached; an address that must not be mailed is
     silently skipped, so that the answer never tells what is known about an address."""
     address = clean_email(email)
     if address == invitation.contact.email:
-        raise SameAddress(email)
+        raise SameAddress()
     registration = invitation.registration
     if hand_over and registration is not None and registration.status.is_active:
-        raise NotAllowed("cancel your registration before handing your invitation over")
+        raise WrongState("cancel your registration before handing your invitation over")
     _count_forward(session, invitation)
     if hand_over:
         services.decline(session, invitation)

@@ -8,18 +8,26 @@ from sqlalchemy.orm import Session, joinedload
 from contacts.services import get_or_create_contact
 from contacts.suppression import is_suppressed
 from service.config import Settings
-from service.events.models import Event
+from service.errors import Invalid
+from service.events.services import get_event
 from service.registrations.models import Invitation
-from service.security import LinkClaim, LinkProblem, Purpose, make_token, new_public_id, read_token
+from service.security import (
+    LinkClaim,
+    LinkProblem,
+    LinkRefused,
+    Purpose,
+    make_token,
+    new_public_id,
+    read_token,
+)
 from service.text import one_line
 
 
-class UnknownEvent(LookupError):
-    """No event has this id."""
-
-
-class SuppressedAddress(ValueError):
+class SuppressedAddress(Invalid):
     """The address is on the suppression list (unsubscribed, bounced, erased)."""
+
+    def __init__(self, email: str):
+        super().__init__("email", f"{email} is on the suppression list and cannot be invited")
 
 
 def invite(
@@ -32,10 +40,9 @@ def invite(
 ) -> Invitation:
     """The invitation of this address to the event, created once whatever the number of calls;
     SuppressedAddress for an address that must not be mailed."""
-    if session.get(Event, event_id) is None:
-        raise UnknownEvent(f"event: no event with id {event_id}")
+    get_event(session, event_id)
     if is_suppressed(session, settings, email):
-        raise SuppressedAddress(f"{email} is on the suppression list and cannot be invited")
+        raise SuppressedAddress(email)
     contact = get_or_create_contact(session, email, one_line(name), language)
     invitation = session.scalar(
         select(Invitation).where(
@@ -65,14 +72,14 @@ def invitation_link(settings: Settings, invitation: Invitation) -> str:
 
 def find_invitation(
     session: Session, settings: Settings, token: str, for_page: bool = False
-) -> Invitation | LinkProblem:
-    """The invitation a link points to, or why the link is refused (forged and unknown alike);
+) -> Invitation:
+    """The invitation a link points to; LinkRefused saying why not (forged and unknown alike).
     `for_page` loads the registration as well."""
     claim = read_token(
         settings.signing_keys, Purpose.INVITATION, token, settings.link_max_age_days * 24 * 3600
     )
     if not isinstance(claim, LinkClaim):
-        return claim
+        raise LinkRefused.of(claim)
     query = (
         select(Invitation)
         .where(Invitation.public_id == claim.public_id)
@@ -83,7 +90,7 @@ def find_invitation(
         query = query.options(joinedload(Invitation.registration))
     invitation = session.scalar(query)
     if invitation is None or invitation.token_version != claim.version:
-        return LinkProblem.INVALID
+        raise LinkRefused.of(LinkProblem.INVALID)
     return invitation
 
 

@@ -11,38 +11,34 @@ from sqlalchemy.orm import Session, object_session
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.db import utcnow
+from service.errors import DomainError, Invalid
 from service.events.models import Event
 from service.extensions import get_db, get_settings
 from service.registrations import services
 from service.registrations.calendar import event_calendar
-from service.registrations.errors import (
-    InvalidAnswers,
-    NotAllowed,
-    OfferExpired,
-    RegistrationClosed,
-)
+from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
+from service.registrations.forwarding import ForwardLimitReached
 from service.registrations.invitations import find_invitation
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 from service.registrations.queries import waitlist_rank
-from service.security import LinkProblem
+from service.security import LinkRefused
 from service.text import one_line
 
 public = Blueprint("public", __name__)
 
 Action = Callable[[Session, Invitation, datetime | None], Registration]
+# What the page says above its buttons when a step is refused (templates/public/invitation.html).
+NOTICES = {
+    RegistrationClosed: "closed",
+    OfferExpired: "offer_expired",
+    ForwardLimitReached: "forward_limit",
+}
 
 
 def lang_args() -> dict[str, Any]:
     """The `lang` query argument to keep in the links of the page, when one was asked for."""
     lang = request.args.get("lang")
     return {"lang": lang} if lang in ("fr", "en") else {}
-
-
-def link_refused(problem: LinkProblem) -> tuple[str, int]:
-    """The same page for forged and unknown links (404), another for expired ones (410)."""
-    if problem is LinkProblem.EXPIRED:
-        return render_template("public/link_expired.html"), 410
-    return render_template("public/link_invalid.html"), 404
 
 
 def invitation_page(
@@ -87,8 +83,6 @@ def show(token: str) -> tuple[str, int] | str:
     """The event, the person's state and the buttons that apply to it; changes nothing."""
     with get_db().transaction(write=False) as session:
         invitation = find_invitation(session, get_settings(), token, for_page=True)
-        if isinstance(invitation, LinkProblem):
-            return link_refused(invitation)
         return invitation_page(invitation, invitation.registration, token)
 
 
@@ -97,8 +91,6 @@ def calendar(token: str) -> tuple[str, int] | Response:
     """The event as an iCalendar file, for the person's calendar."""
     with get_db().transaction(write=False) as session:
         invitation = find_invitation(session, get_settings(), token)
-        if isinstance(invitation, LinkProblem):
-            return link_refused(invitation)
         body = event_calendar(invitation.event, get_settings())
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -106,34 +98,48 @@ def calendar(token: str) -> tuple[str, int] | Response:
     return response
 
 
-def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
-    settings = get_settings()
-    with get_db().transaction() as session:
-        invitation = find_invitation(session, settings, token)
-        if isinstance(invitation, LinkProblem):
-            return link_refused(invitation)
-        try:
-            action(session, invitation, None)
-        except InvalidAnswers as exc:
-            session.rollback()
-            return invitation_page(
-                invitation,
-                invitation.registration,
-                token,
-                errors=exc.errors,
-                form=request.form.to_dict(),
-            ), 422
-        except RegistrationClosed:
-            session.rollback()
-            return invitation_page(invitation, invitation.registration, token, notice="closed"), 409
-        except OfferExpired:
-            session.rollback()
-            return invitation_page(
-                invitation, invitation.registration, token, notice="offer_expired"
-            ), 409
-        except NotAllowed:
-            session.rollback()
+def personal_page(
+    token: str, notice: str | None = None, errors: dict[str, str] | None = None
+) -> str:
+    """The personal page read afresh once a step's transaction has ended: a notice above the
+    buttons, or each field at fault beside what was typed."""
+    with get_db().transaction(write=False) as session:
+        invitation = find_invitation(session, get_settings(), token, for_page=True)
+        return invitation_page(
+            invitation,
+            invitation.registration,
+            token,
+            errors=errors,
+            form=request.form.to_dict() if errors else None,
+            notice=notice,
+        )
+
+
+def refused_page(
+    token: str, refusal: DomainError, errors: dict[str, str] | None = None
+) -> tuple[str, int]:
+    """The page after a refused step (rolled back), with the refusal's notice or fields."""
+    if errors is None and isinstance(refusal, Invalid):
+        errors = refusal.fields
+    return personal_page(token, NOTICES.get(type(refusal)), errors), refusal.status
+
+
+def show_again(token: str) -> BaseResponse:
+    """Back to the personal page (303), which shows where the person stands now."""
     return redirect(url_for("public.show", token=token, **lang_args()), code=303)
+
+
+def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
+    try:
+        with get_db().transaction() as session:
+            action(session, find_invitation(session, get_settings(), token), None)
+    except WrongState:
+        pass  # a second click, or another tab: the page shows what is true now
+    except LinkRefused:
+        raise  # its own page (service.error_pages)
+    except DomainError as refusal:
+        return refused_page(token, refusal)
+    return show_again(token)
 
 
 def _register(session: Session, invitation: Invitation, now: datetime | None) -> Registration:

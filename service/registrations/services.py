@@ -21,7 +21,7 @@ from service.db import insert_ignoring_duplicates, utcnow
 from service.events.models import Event, WaitlistPolicy
 from service.mail.kinds import Email
 from service.registrations.answers import clean_answers
-from service.registrations.errors import NotAllowed, OfferExpired, RegistrationClosed
+from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 from service.registrations.notices import notify, notify_invitee
 
@@ -244,7 +244,7 @@ def decline(session: Session, invitation: Invitation, now: datetime | None = Non
         registration.declined_at = now
         session.add(registration)
     elif registration.status is Status.ATTENDED:
-        raise NotAllowed("attendance already recorded")
+        raise WrongState("attendance already recorded")
     elif registration.status.is_active:
         _release(session, event, registration, "declined", now)
     invitation.responded_at = invitation.responded_at or now
@@ -258,9 +258,9 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
     now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is None or not registration.status.is_active:
-        raise NotAllowed("nothing to cancel")
+        raise WrongState("nothing to cancel")
     if registration.status is Status.ATTENDED:
-        raise NotAllowed("attendance already recorded")
+        raise WrongState("attendance already recorded")
     _release(session, event, registration, "cancelled", now)
     session.flush()
     notify_invitee(session, registration, invitation, Email.CANCELLATION, now)
@@ -277,7 +277,7 @@ def accept_offer(
     if registration is None or registration.status is not Status.OFFERED:
         if registration is not None and registration.status is Status.CONFIRMED:
             return registration
-        raise NotAllowed("no seat is offered")
+        raise WrongState("no seat is offered")
     assert registration.offer_expires_at is not None
     if now >= registration.offer_expires_at:
         raise OfferExpired(registration.offer_expires_at.isoformat())
@@ -297,7 +297,7 @@ def release_offer(
     now = now or utcnow()
     registration = _current(session, invitation.id)
     if registration is None or registration.status is not Status.OFFERED:
-        raise NotAllowed("no seat is offered")
+        raise WrongState("no seat is offered")
     _release(session, event, registration, "offer_released", now)
     session.flush()
     return registration
@@ -402,7 +402,7 @@ def mark_attended(
     lock_event(session, invitation.event_id)
     registration = _current(session, invitation.id)
     if registration is None or registration.status not in (Status.CONFIRMED, Status.ATTENDED):
-        raise NotAllowed("only a confirmed person can be marked as present")
+        raise WrongState("only a confirmed person can be marked as present")
     registration.status = Status.ATTENDED
     registration.attended_at = registration.attended_at or now or utcnow()
     session.flush()

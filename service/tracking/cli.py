@@ -15,15 +15,15 @@ import click
 from sqlalchemy import select
 
 from contacts.exports import write_csv, write_xlsx
-from service.cli_context import Context, pass_ctx
-from service.events.models import Event
+from service.cli_context import Context, ConvierCommand, ConvierGroup, pass_ctx
+from service.events.services import get_event
 from service.registrations.models import Invitation
 from service.tracking import stats
 from service.tracking.exports import ATTENDEE_FIELDS, attendee_rows, signin_sheet
 from service.tracking.models import Reply, ReplyKind
 
 
-@click.group("replies", invoke_without_command=True)
+@click.group("replies", cls=ConvierGroup, invoke_without_command=True)
 @click.option("--event", "event_id", type=int, help="only the replies to this event's invitations")
 @click.option("--all", "show_all", is_flag=True, help="also handled, automatic and bounce ones")
 @click.pass_context
@@ -61,7 +61,7 @@ def handle_command(ctx: Context, reply_id: int) -> None:
     click.echo(f"reply {reply_id}: handled")
 
 
-@click.command("stats")
+@click.command("stats", cls=ConvierCommand)
 @click.option("--event", "event_id", required=True, type=int)
 @click.option(
     "--by", "by", type=click.Choice(["list", "campaign"]), help="one row per list or campaign"
@@ -75,8 +75,7 @@ def stats_command(ctx: Context, event_id: int, by: str | None, fmt: str, out: Pa
     """The funnel of an event's invitations (sent … registered, declined, replied), the response
     rate, registrations per day and the capacity gauge."""
     with ctx.db.transaction(write=False) as session:
-        if session.get(Event, event_id) is None:
-            raise click.ClickException(f"--event: no event with id {event_id}")
+        get_event(session, event_id)
         document = stats.report(session, event_id, by, ctx.settings.timezone)
     funnels = document["funnel"]
     if fmt == "json":
@@ -114,7 +113,7 @@ def _table(funnels: list[dict[str, Any]], gauge: dict[str, int]) -> None:
     )
 
 
-@click.command("attendees")
+@click.command("attendees", cls=ConvierCommand)
 @click.option("--event", "event_id", required=True, type=int)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "signin"]), default="csv",
               help="signin: the printable sign-in sheet (HTML)")  # fmt: skip
@@ -124,8 +123,7 @@ def attendees_command(ctx: Context, event_id: int, fmt: str, out: Path | None) -
     """The people holding a seat, by name: CSV or XLSX (cells that a spreadsheet would run as a
     formula are neutralised), or the sign-in sheet to print."""
     with ctx.db.transaction(write=False) as session:
-        if session.get(Event, event_id) is None:
-            raise click.ClickException(f"--event: no event with id {event_id}")
+        get_event(session, event_id)
         if fmt == "signin":
             data = signin_sheet(session, event_id, ctx.settings.timezone).encode("utf-8")
         else:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from contacts.exports import CONTACT_COLUMNS, by_name, contact_fields, iso
 from contacts.models import Contact
 from service.events.models import Event, Question
+from service.events.services import get_event
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
 
@@ -100,10 +101,9 @@ def attendee_export_columns(session: Session, event_id: int) -> list[str]:
 
 def attendee_export_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
     """The people confirmed or marked present at an event, with their answers as "q_<key>"
-    columns (yes/no as oui/non, unanswered empty), by name; LookupError for an unknown event.
+    columns (yes/no as oui/non, unanswered empty), by name; UnknownEvent for an unknown event.
     attendee_export_columns gives the columns, in order."""
-    if session.get(Event, event_id) is None:
-        raise LookupError(f"event: no event with id {event_id}")
+    get_event(session, event_id)
     columns = attendee_export_columns(session, event_id)
     answer_columns = [c for c in columns if c.startswith(ANSWER_PREFIX)]
     found = session.execute(

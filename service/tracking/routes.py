@@ -14,7 +14,6 @@ from service.config import MEGABYTE
 from service.extensions import csrf, get_db, get_settings
 from service.inputs import parse_json
 from service.mail.dispatch import events_after_commit
-from service.security import LinkProblem
 from service.tracking import events, replies
 from service.tracking.unsubscribe import contact_of, is_unsubscribed, masked, unsubscribe
 
@@ -22,19 +21,11 @@ tracking = Blueprint("tracking", __name__)
 INBOUND_MAX_BYTES = 32 * MEGABYTE  # SendGrid's 30 MB, and the multipart around it
 
 
-def _refused(problem: LinkProblem) -> tuple[str, int]:
-    if problem is LinkProblem.EXPIRED:
-        return render_template("public/link_expired.html"), 410
-    return render_template("public/link_invalid.html"), 404
-
-
 @tracking.get("/u/<token>")
-def show(token: str) -> tuple[str, int] | str:
+def show(token: str) -> str:
     """Whose address this is (masked) and the button; changes nothing."""
     with get_db().transaction(write=False) as session:
         contact = contact_of(session, get_settings(), token)
-        if isinstance(contact, LinkProblem):
-            return _refused(contact)
         done = is_unsubscribed(session, get_settings(), contact)
         return render_template(
             "public/unsubscribe.html", token=token, address=masked(contact.email), done=done
@@ -43,12 +34,10 @@ def show(token: str) -> tuple[str, int] | str:
 
 @tracking.post("/u/<token>")
 @csrf.exempt
-def act(token: str) -> tuple[str, int] | str:
+def act(token: str) -> str:
     """Unsubscribe: from the page's button, or a provider's one-click POST."""
     with get_db().transaction() as session:
         contact = contact_of(session, get_settings(), token)
-        if isinstance(contact, LinkProblem):
-            return _refused(contact)
         unsubscribe(session, get_settings(), contact)
         address = masked(contact.email)
     return render_template("public/unsubscribe.html", token=token, address=address, done=True)

@@ -12,7 +12,7 @@ from contacts.suppression import is_suppressed, suppress
 from service.config import Settings
 from service.db import insert_ignoring_duplicates, utcnow
 from service.mail.models import Message
-from service.security import LinkProblem, Purpose, make_token, read_token
+from service.security import LinkProblem, LinkRefused, Purpose, make_token, read_token
 from service.tracking import funnel
 from service.tracking.models import ProviderEvent
 
@@ -22,14 +22,16 @@ def unsubscribe_token(settings: Settings, contact_id: int) -> str:
     return make_token(settings.signing_keys, Purpose.UNSUBSCRIBE, str(contact_id))
 
 
-def contact_of(session: Session, settings: Settings, token: str) -> Contact | LinkProblem:
-    """The contact an unsubscribe link names, or why the link is refused."""
+def contact_of(session: Session, settings: Settings, token: str) -> Contact:
+    """The contact an unsubscribe link names; LinkRefused saying why not."""
     max_age = settings.link_max_age_days * 86400
     claim = read_token(settings.signing_keys, Purpose.UNSUBSCRIBE, token, max_age)
     if isinstance(claim, LinkProblem):
-        return claim
+        raise LinkRefused.of(claim)
     contact = session.get(Contact, int(claim.public_id)) if claim.public_id.isdigit() else None
-    return contact if contact is not None else LinkProblem.INVALID
+    if contact is None:
+        raise LinkRefused.of(LinkProblem.INVALID)
+    return contact
 
 
 def is_unsubscribed(session: Session, settings: Settings, contact: Contact) -> bool:

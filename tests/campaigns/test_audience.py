@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from service.campaigns import services
+from service.campaigns.errors import CampaignStateError
 from service.campaigns.models import CampaignKind, CampaignState, InvitationList
 from service.db import utcnow
+from service.errors import Invalid
 from service.mail import outbox
 from service.mail.models import Message, MessageStatus
 from service.registrations import services as registrations
@@ -109,20 +111,28 @@ def test_pause_holds_rows_resume_frees_them_cancel_ends_them(db, settings, facto
     statuses = list(rows(db).values())
     assert statuses.count(MessageStatus.SENDING) == 5  # already handed over: they finish
     assert statuses.count(MessageStatus.CANCELLED) == PEOPLE - 6
-    with pytest.raises(services.CampaignError, match="is cancelled"), db.transaction() as session:
+    with pytest.raises(CampaignStateError, match="is cancelled"), db.transaction() as session:
         services.resume(session, campaign_id)
 
 
-def test_bad_campaigns_are_refused_naming_the_parameter(db, factory, network):
+def _refusal(db, event_id: int, kind: CampaignKind, **fields) -> dict[str, str]:
+    with pytest.raises(Invalid) as refused:
+        new_campaign(db, event_id, kind, **fields)
+    return refused.value.fields
+
+
+def test_bad_campaigns_are_refused_naming_the_field(db, factory, network):
     event_id = factory.event()
-    with pytest.raises(services.CampaignError, match="--lists: no list called 'CNRES'"):
-        new_campaign(db, event_id, CampaignKind.INVITATION, lists=["CNRES"])
-    with pytest.raises(services.CampaignError, match="--lists: an invitation campaign needs"):
-        new_campaign(db, event_id, CampaignKind.INVITATION, lists=[])
-    with pytest.raises(services.CampaignError, match="--event: no event with id 999"):
-        new_campaign(db, 999, CampaignKind.REMINDER)
-    with pytest.raises(services.CampaignError, match="--template: no email called 'merci'"):
-        new_campaign(db, event_id, CampaignKind.THANK_YOU, template="merci")
+    assert _refusal(db, event_id, CampaignKind.INVITATION, lists=["CNRES"]) == {
+        "lists": "no list called 'CNRES'"
+    }
+    assert _refusal(db, event_id, CampaignKind.INVITATION, lists=[]) == {
+        "lists": "an invitation campaign needs lists or a segment"
+    }
+    assert _refusal(db, 999, CampaignKind.REMINDER) == {"event": "no event with id 999"}
+    assert _refusal(db, event_id, CampaignKind.THANK_YOU, template="merci") == {
+        "template": "no email called 'merci'"
+    }
 
 
 def test_a_scheduled_campaign_starts_once_however_many_ticks(db, settings, factory, network):

@@ -82,3 +82,23 @@ def test_bad_bodies_name_their_fields(client, auth):
     assert negative.status_code == 422
     assert client.get("/api/v1/events/999", headers=auth).status_code == 404
     assert client.get("/api/v1/nowhere", headers=auth).get_json()["error"] == "not_found"
+
+
+def test_refusals_are_rfc_9457_problem_details(client, auth):
+    assert client.post("/api/v1/events", json=event_body(), headers=auth).status_code == 201
+    duplicate = client.post("/api/v1/events", json=event_body(), headers=auth)
+    assert duplicate.status_code == 409
+    assert duplicate.mimetype == "application/problem+json"
+    assert duplicate.get_json() | {"detail": ""} == {
+        "type": "about:blank",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "",
+        "error": "duplicate",
+        "message": duplicate.get_json()["detail"],
+        "errors": [duplicate.get_json()["errors"][0]],
+    }
+    assert duplicate.get_json()["errors"][0].startswith("slug: an event called")
+    missing = client.get("/api/v1/events/999", headers=auth)
+    assert (missing.mimetype, missing.get_json()["status"]) == ("application/problem+json", 404)
+    assert missing.get_json()["errors"] == ["event: no event with id 999"]

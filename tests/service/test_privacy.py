@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from contacts.imports import import_contacts
@@ -18,7 +19,7 @@ from service.registrations import services
 from service.registrations.invitations import find_invitation, invitation_token, invite
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
-from service.security import LinkProblem
+from service.security import LinkProblem, LinkRefused
 from tests.service.helpers import act, check_counters, statuses
 
 EMAIL = "philomene.quenardel@example.org"
@@ -194,7 +195,9 @@ def test_erase_removes_the_person_keeps_the_counts_and_frees_the_seat(
         assert {r.end_reason for r in registrations} == {"", "erased"}
         assert session.scalar(select(func.count()).where(Membership.contact_id == contact_id)) == 0
         # The personal link no longer opens anything.
-        assert find_invitation(session, settings, token) is LinkProblem.INVALID
+        with pytest.raises(LinkRefused) as refused:
+            find_invitation(session, settings, token)
+        assert refused.value.problem is LinkProblem.INVALID
         record = person_record(session, settings, EMAIL)
     assert record is not None
     assert record["contact"] is None

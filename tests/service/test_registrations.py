@@ -10,9 +10,9 @@ from service.db import utcnow
 from service.registrations import services
 from service.registrations.errors import (
     InvalidAnswers,
-    NotAllowed,
     OfferExpired,
     RegistrationClosed,
+    WrongState,
 )
 from service.registrations.models import RegistrationStatus as S
 from tests.service.helpers import act, check_counters, statuses, waitlist
@@ -169,12 +169,12 @@ def test_required_answer_is_named_when_missing(db, factory):
     person = factory.invitees(event_id, 1)[0]
     with pytest.raises(InvalidAnswers) as error:
         act(db, person.invitation_id, services.register, {})
-    assert error.value.errors == {"lunch": "required"}
+    assert error.value.fields == {"lunch": "required"}
     assert act(db, person.invitation_id, services.register, {"lunch": "non"}) is S.CONFIRMED
 
 
 def test_cancel_without_registration_is_not_allowed(db, factory):
     event_id = factory.event()
     person = factory.invitees(event_id, 1)[0]
-    with pytest.raises(NotAllowed):
+    with pytest.raises(WrongState):
         act(db, person.invitation_id, services.cancel)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from service.db import Database, utcnow
 from service.events.models import Event, WaitlistPolicy
 from service.registrations import services
-from service.registrations.errors import NotAllowed, OfferExpired
+from service.registrations.errors import OfferExpired, WrongState
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
 from tests.factories import Factory, empty_database
@@ -75,7 +75,7 @@ class RegistrationMachine(RuleBasedStateMachine):
                     action(session, *args)
                 else:
                     action(session, session.get(Invitation, invitation), *args, now=self.now)
-        except (NotAllowed, OfferExpired):
+        except (WrongState, OfferExpired):
             pass
         event, after = self._snapshot()
         held = sum(r.status.holds_seat for r in after.values())
