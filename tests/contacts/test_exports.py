@@ -21,6 +21,7 @@ from contacts.exports import (
     xlsx_sheet_title,
 )
 from contacts.imports import import_contacts
+from service.errors import NotFound
 from service.registrations import services
 from service.tracking.exports import ATTENDEE_EXPORT_COLUMNS as ATTENDEE_COLUMNS
 from service.tracking.exports import attendee_export_columns as attendee_columns
@@ -211,9 +212,9 @@ def test_list_rows_have_every_column_in_name_order(db, settings, tmp_path):
 
 
 def test_list_rows_of_an_unknown_list(db):
-    with db.transaction(write=False) as session, pytest.raises(LookupError) as error:
+    with db.transaction(write=False) as session, pytest.raises(NotFound) as error:
         list_rows(session, "COORACE")
-    assert str(error.value) == "list: no list called 'COORACE'"
+    assert error.value.fields == {"list": "no list called 'COORACE'"}
 
 
 QUESTIONS = [
@@ -266,8 +267,9 @@ def test_attendee_rows_are_the_confirmed_and_present_with_their_answers(db, fact
 
 
 def test_attendee_rows_of_an_unknown_event_and_of_an_empty_one(db, factory):
-    with db.transaction(write=False) as session, pytest.raises(LookupError):
+    with db.transaction(write=False) as session, pytest.raises(NotFound) as error:
         attendee_rows(session, 999_999)
+    assert error.value.fields == {"event": "no event with id 999999"}
     event_id = factory.event(questions=QUESTIONS[:1])
     with db.transaction(write=False) as session:
         assert attendee_rows(session, event_id) == []

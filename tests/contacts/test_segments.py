@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from contacts.imports import import_contacts
 from contacts.segments import SegmentRules, count, load_rules, save_segment
+from service.errors import NotFound
 from service.registrations import services
 from service.registrations.invitations import invite
 from service.registrations.queries import contact_event_state
@@ -67,8 +68,9 @@ def test_saved_segment_round_trips_and_bad_rules_are_named(db, lists):
         save_segment(session, "bretons", SegmentRules(regions=["Bretagne"]))
     with db.transaction(write=False) as session:
         assert count(session, load_rules(session, "bretons"), contact_event_state) == 3
-        with pytest.raises(LookupError, match="segment: no segment called 'x'"):
+        with pytest.raises(NotFound) as error:
             load_rules(session, "x")
+        assert error.value.fields == {"segment": "no segment called 'x'"}
     with pytest.raises(ValidationError, match="state"):
         SegmentRules(state="invited")
     with pytest.raises(ValidationError, match="colour"):
