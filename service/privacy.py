@@ -46,10 +46,9 @@ from service.config import Settings
 from service.db import isoformat, utcnow
 from service.registrations import services
 from service.registrations.invitations import revoke_link
-from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.models import EndReason, Invitation, Registration, RegistrationStatus
 
 ERASED_DOMAIN = "erased.invalid"
-ERASED_REASON = "erased"
 CANCELLABLE = (
     RegistrationStatus.CONFIRMED,
     RegistrationStatus.OFFERED,
@@ -176,7 +175,7 @@ def erase_person(
         if registration is not None:
             if registration.status in CANCELLABLE and now < invitation.event.starts_at:
                 registration = services.cancel(session, invitation, now)
-                registration.end_reason = ERASED_REASON
+                registration.end_reason = EndReason.ERASED
             registration.answers = {}
         revoke_link(session, invitation)
     session.execute(delete(Membership).where(Membership.contact_id == contact.id))

@@ -40,6 +40,51 @@ SEAT_HOLDING = frozenset(
 )
 
 
+class Step(enum.StrEnum):
+    """What a person (or the door staff) does to one registration."""
+
+    DECLINE = "decline"
+    CANCEL = "cancel"
+    ACCEPT = "accept"
+    RELEASE = "release"
+    ATTEND = "attend"
+
+
+_S = RegistrationStatus
+# Where each step takes a registration, by its state (None: no registration yet); a state not
+# listed refuses the step. Registering and the waitlist's moves depend on the seats left and the
+# event's policy: services.register and _fill_free_seats decide them.
+STEPS: dict[Step, dict[RegistrationStatus | None, RegistrationStatus]] = {
+    Step.DECLINE: {
+        None: _S.DECLINED,
+        _S.DECLINED: _S.DECLINED,
+        _S.CANCELLED: _S.CANCELLED,
+        _S.CONFIRMED: _S.CANCELLED,
+        _S.WAITLISTED: _S.CANCELLED,
+        _S.OFFERED: _S.CANCELLED,
+    },
+    Step.CANCEL: {
+        _S.CONFIRMED: _S.CANCELLED,
+        _S.WAITLISTED: _S.CANCELLED,
+        _S.OFFERED: _S.CANCELLED,
+    },
+    Step.ACCEPT: {_S.OFFERED: _S.CONFIRMED, _S.CONFIRMED: _S.CONFIRMED},
+    Step.RELEASE: {_S.OFFERED: _S.CANCELLED},
+    Step.ATTEND: {_S.CONFIRMED: _S.ATTENDED, _S.ATTENDED: _S.ATTENDED},
+}
+
+
+class EndReason(enum.StrEnum):
+    """Why a registration was cancelled (empty while it is not)."""
+
+    NONE = ""
+    CANCELLED = "cancelled"
+    DECLINED = "declined"  # "je ne pourrai pas venir" after registering
+    OFFER_RELEASED = "offer_released"
+    OFFER_EXPIRED = "offer_expired"
+    ERASED = "erased"  # the person's data was erased (GDPR) before the event
+
+
 class Invitation(Base):
     """A contact invited to an event; `public_id` goes into the signed link, never the row id."""
 
@@ -102,7 +147,9 @@ class Registration(Base):
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    end_reason: Mapped[str] = mapped_column(String(32), default="")
+    end_reason: Mapped[EndReason] = mapped_column(
+        enum_column(EndReason, "end_reason"), default=EndReason.NONE
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,6 +4,10 @@ under the event's lock, and keeps the event's counters (`seats_held`, `waitlist_
 The lock is the event row: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite the write transaction
 itself (`BEGIN IMMEDIATE`) already excludes every other writer. The caller owns the transaction.
 Timestamps are taken after the lock, so that they follow the order in which seats are decided.
+
+The counters change in one way only, an UPDATE of the event row: `claim_place` (a seat or a
+waitlist place, decided by the statement itself: the hot path, see bench/RESULTS.md) and
+`shift_counters` (every other step). Which state a step leads to is read from `models.STEPS`.
 """
 
 from __future__ import annotations
@@ -18,11 +22,19 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db import insert_ignoring_duplicates, utcnow
+from service.errors import Invalid
 from service.events.models import Event, WaitlistPolicy
 from service.mail.kinds import Email
 from service.registrations.answers import clean_answers
 from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
-from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.models import (
+    STEPS,
+    EndReason,
+    Invitation,
+    Registration,
+    RegistrationStatus,
+    Step,
+)
 from service.registrations.notices import notify, notify_invitee
 
 Status = RegistrationStatus
@@ -48,8 +60,40 @@ def _current(session: Session, invitation_id: int) -> Registration | None:
     return session.scalar(stmt)
 
 
+def _next_status(step: Step, registration: Registration | None) -> Status:
+    """Where `step` takes the registration (models.STEPS); WrongState when it does not apply."""
+    current = registration.status if registration is not None else None
+    status = STEPS[step].get(current)
+    if status is None:
+        raise WrongState(f"cannot {step} a registration that is {current or 'missing'}")
+    return status
+
+
+def _taking(step: Step, registration: Registration | None) -> Registration:
+    """The registration, when `step` applies to it (never to a missing one, except decline)."""
+    _next_status(step, registration)
+    assert registration is not None
+    return registration
+
+
+def shift_counters(session: Session, event: Event, held: int = 0, waiting: int = 0) -> None:
+    """Add `held` seats and `waiting` waitlist places to the event's counters (negative: give
+    back) in one statement; the loaded event follows."""
+    row = session.execute(
+        sa_update(Event)
+        .where(Event.id == event.id)
+        .values(
+            seats_held=Event.seats_held + held,
+            waitlist_count=Event.waitlist_count + waiting,
+        )
+        .returning(Event.seats_held, Event.waitlist_count)
+        .execution_options(synchronize_session=False)
+    ).one()
+    set_committed_value(event, "seats_held", row.seats_held)
+    set_committed_value(event, "waitlist_count", row.waitlist_count)
+
+
 def _hold_seat(event: Event, registration: Registration, status: Status, now: datetime) -> None:
-    event.seats_held += 1
     registration.status = status
     registration.waitlist_position = None
     if status is Status.OFFERED:
@@ -60,21 +104,14 @@ def _hold_seat(event: Event, registration: Registration, status: Status, now: da
         registration.offer_expires_at = None
 
 
-def _join_waitlist(event: Event, registration: Registration, now: datetime) -> None:
-    event.waitlist_seq += 1
-    event.waitlist_count += 1
-    registration.status = Status.WAITLISTED
-    registration.waitlist_position = event.waitlist_seq
-    registration.waitlisted_at = now
-
-
-def _leave(event: Event, registration: Registration, reason: str, now: datetime) -> None:
-    """Cancel an active registration, giving back its seat or its waitlist place; `reason` says
-    why (cancelled, declined after registering, offer released or expired, erased)."""
+def _leave(
+    session: Session, event: Event, registration: Registration, reason: EndReason, now: datetime
+) -> None:
+    """Cancel an active registration, giving back its seat or its waitlist place."""
     if registration.status.holds_seat:
-        event.seats_held -= 1
+        shift_counters(session, event, held=-1)
     elif registration.status is Status.WAITLISTED:
-        event.waitlist_count -= 1
+        shift_counters(session, event, waiting=-1)
     registration.status = Status.CANCELLED
     registration.end_reason = reason
     registration.offer_expires_at = None
@@ -103,11 +140,14 @@ def register(
     cleaned = clean_answers(event, answers)
     seated, position = claim_place(session, event.id)
     moment = now or utcnow()
-    values = _place_values(seated, position, moment) | {"answers": cleaned, "end_reason": ""}
+    values = _place_values(seated, position, moment) | {
+        "answers": cleaned,
+        "end_reason": EndReason.NONE,
+    }
     written = _write_place(session, invitation, registration, values)
     if written is None:
         # Another request of the same person won the race: give back what was counted.
-        release_place(session, event.id, seated)
+        shift_counters(session, event, held=-1 if seated else 0, waiting=0 if seated else -1)
         return _current(session, invitation.id)  # type: ignore[return-value]
     if invitation.responded_at is None:
         _mark_responded(session, invitation, moment)
@@ -151,19 +191,6 @@ def claim_place(session: Session, event_id: int) -> tuple[bool, int | None]:
     # A seat can only be given when nobody waits, and then nobody waits afterwards either.
     seated = row.waitlist_count == 0
     return seated, None if seated else row.waitlist_seq
-
-
-def release_place(session: Session, event_id: int, seated: bool) -> None:
-    """Undo a claim_place of this transaction (the waitlist sequence keeps its gap)."""
-    session.execute(
-        sa_update(Event)
-        .where(Event.id == event_id)
-        .values(
-            seats_held=Event.seats_held - (1 if seated else 0),
-            waitlist_count=Event.waitlist_count - (0 if seated else 1),
-        )
-        .execution_options(synchronize_session=False)
-    )
 
 
 STEP_TIMES = (
@@ -238,15 +265,14 @@ def decline(session: Session, invitation: Invitation, now: datetime | None = Non
     event = lock_event(session, invitation.event_id)
     now = now or utcnow()
     registration = _current(session, invitation.id)
+    status = _next_status(Step.DECLINE, registration)
     if registration is None:
         registration = Registration(invitation_id=invitation.id, event_id=event.id, answers={})
-        registration.status = Status.DECLINED
+        registration.status = status
         registration.declined_at = now
         session.add(registration)
-    elif registration.status is Status.ATTENDED:
-        raise WrongState("attendance already recorded")
     elif registration.status.is_active:
-        _release(session, event, registration, "declined", now)
+        _release(session, event, registration, EndReason.DECLINED, now)
     invitation.responded_at = invitation.responded_at or now
     session.flush()
     return registration
@@ -256,12 +282,8 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
     """Cancel a seat or leave the waitlist; a freed seat goes to the first person waiting."""
     event = lock_event(session, invitation.event_id)
     now = now or utcnow()
-    registration = _current(session, invitation.id)
-    if registration is None or not registration.status.is_active:
-        raise WrongState("nothing to cancel")
-    if registration.status is Status.ATTENDED:
-        raise WrongState("attendance already recorded")
-    _release(session, event, registration, "cancelled", now)
+    registration = _taking(Step.CANCEL, _current(session, invitation.id))
+    _release(session, event, registration, EndReason.CANCELLED, now)
     session.flush()
     notify_invitee(session, registration, invitation, Email.CANCELLATION, now)
     return registration
@@ -273,11 +295,9 @@ def accept_offer(
     """Take an offered seat before its deadline."""
     lock_event(session, invitation.event_id)
     now = now or utcnow()
-    registration = _current(session, invitation.id)
-    if registration is None or registration.status is not Status.OFFERED:
-        if registration is not None and registration.status is Status.CONFIRMED:
-            return registration
-        raise WrongState("no seat is offered")
+    registration = _taking(Step.ACCEPT, _current(session, invitation.id))
+    if registration.status is Status.CONFIRMED:
+        return registration  # a second click
     assert registration.offer_expires_at is not None
     if now >= registration.offer_expires_at:
         raise OfferExpired(registration.offer_expires_at.isoformat())
@@ -295,19 +315,17 @@ def release_offer(
     """Turn down an offered seat; it passes to the next person waiting."""
     event = lock_event(session, invitation.event_id)
     now = now or utcnow()
-    registration = _current(session, invitation.id)
-    if registration is None or registration.status is not Status.OFFERED:
-        raise WrongState("no seat is offered")
-    _release(session, event, registration, "offer_released", now)
+    registration = _taking(Step.RELEASE, _current(session, invitation.id))
+    _release(session, event, registration, EndReason.OFFER_RELEASED, now)
     session.flush()
     return registration
 
 
 def _release(
-    session: Session, event: Event, registration: Registration, reason: str, now: datetime
+    session: Session, event: Event, registration: Registration, reason: EndReason, now: datetime
 ) -> None:
     freed = registration.status.holds_seat
-    _leave(event, registration, reason, now)
+    _leave(session, event, registration, reason, now)
     if freed:
         session.flush()
         _fill_free_seats(session, event, now)
@@ -330,8 +348,8 @@ def _fill_free_seats(
         .execution_options(populate_existing=True)
     ).all()
     seat = Status.OFFERED if event.waitlist_policy is WaitlistPolicy.OFFER else Status.CONFIRMED
+    shift_counters(session, event, held=len(waiting), waiting=-len(waiting))
     for registration in waiting:
-        event.waitlist_count -= 1
         _hold_seat(event, registration, seat, now)
     session.flush()
     template = Email.SEAT_OFFERED if seat is Status.OFFERED else Email.CONFIRMED_FROM_WAITLIST
@@ -350,7 +368,7 @@ def set_capacity(
 ) -> Event:
     """Change the capacity: more seats go to the waitlist; fewer never remove anyone confirmed."""
     if capacity < 0:
-        raise ValueError("capacity must be zero or more")
+        raise Invalid("capacity", "zero or more")
     event = lock_event(session, event_id)
     event.capacity = capacity
     session.flush()
@@ -374,7 +392,7 @@ def expire_offers(
         .execution_options(populate_existing=True)
     ).all()
     for registration in expired:
-        _leave(event, registration, "offer_expired", now)
+        _leave(session, event, registration, EndReason.OFFER_EXPIRED, now)
     if expired:
         session.flush()
         notify(session, expired, Email.OFFER_EXPIRED, now)
@@ -400,9 +418,7 @@ def mark_attended(
 ) -> Registration:
     """Record that a confirmed person came."""
     lock_event(session, invitation.event_id)
-    registration = _current(session, invitation.id)
-    if registration is None or registration.status not in (Status.CONFIRMED, Status.ATTENDED):
-        raise WrongState("only a confirmed person can be marked as present")
+    registration = _taking(Step.ATTEND, _current(session, invitation.id))
     registration.status = Status.ATTENDED
     registration.attended_at = registration.attended_at or now or utcnow()
     session.flush()

@@ -23,7 +23,7 @@ from contacts.models import MailingList
 from service.campaigns.models import Campaign, CampaignKind, InvitationList
 from service.events.models import Event
 from service.mail.models import Message
-from service.registrations.models import Invitation, Registration
+from service.registrations.models import EndReason, Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
 from service.tracking import funnel
 from service.tracking.models import Reply, ReplyKind
@@ -82,7 +82,7 @@ def _facts(event_id: int) -> Any:
     )
     declined = or_(
         Registration.status == S.DECLINED,
-        and_(Registration.status == S.CANCELLED, Registration.end_reason == "declined"),
+        and_(Registration.status == S.CANCELLED, Registration.end_reason == EndReason.DECLINED),
     )
     registered = and_(Registration.id.is_not(None), ~declined)
     has_reply = replied.c.invitation_id.is_not(None)

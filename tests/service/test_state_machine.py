@@ -1,5 +1,6 @@
-"""A Hypothesis state machine over register / decline / cancel / accept / release / expire /
-promote / capacity change, checking DESIGN.md's invariants after every step."""
+"""A Hypothesis state machine over register / decline / cancel / accept / release / attend /
+expire / promote / capacity change, checking DESIGN.md's invariants after every step, and that
+each person's step goes where models.STEPS says, or is refused where it lists nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from service.db import Database, utcnow
 from service.events.models import Event, WaitlistPolicy
 from service.registrations import services
 from service.registrations.errors import OfferExpired, WrongState
-from service.registrations.models import Invitation, Registration
+from service.registrations.models import STEPS, Invitation, Registration, Step
 from service.registrations.models import RegistrationStatus as S
 from tests.factories import Factory, empty_database
 
@@ -62,22 +63,25 @@ class RegistrationMachine(RuleBasedStateMachine):
             ).all()
             return event, {r.invitation_id: r for r in rows}
 
-    def _step(self, action, invitation: int | None = None, *args) -> None:
+    def _step(self, action, invitation: int | None = None, *args, step: Step | None = None) -> None:
         _, before = self._snapshot()
         queue_before = [
             i
             for i, r in sorted(before.items(), key=lambda kv: kv[1].waitlist_position or 0)
             if r.status is S.WAITLISTED
         ]
+        refused: Exception | None = None
         try:
             with self.db.transaction() as session:
                 if invitation is None:
                     action(session, *args)
                 else:
                     action(session, session.get(Invitation, invitation), *args, now=self.now)
-        except (WrongState, OfferExpired):
-            pass
+        except (WrongState, OfferExpired) as refusal:
+            refused = refusal
         event, after = self._snapshot()
+        if step is not None:
+            self._check_step(step, before.get(invitation), after.get(invitation), refused)
         held = sum(r.status.holds_seat for r in after.values())
         gained = [
             i
@@ -91,6 +95,18 @@ class RegistrationMachine(RuleBasedStateMachine):
         # Seats freed go to the first in line.
         assert set(promoted) == set(queue_before[: len(promoted)]), (promoted, queue_before)
 
+    @staticmethod
+    def _check_step(step: Step, before, after, refused: Exception | None) -> None:
+        expected = STEPS[step].get(before.status if before else None)
+        if expected is None:
+            assert isinstance(refused, WrongState), (step, before and before.status)
+            assert (after and after.status) == (before and before.status)
+        elif isinstance(refused, OfferExpired):
+            assert (step, before.status, after.status) == (Step.ACCEPT, S.OFFERED, S.OFFERED)
+        else:
+            assert refused is None, (step, before.status if before else None, refused)
+            assert after.status is expected, (step, after.status, expected)
+
     # -- rules --------------------------------------------------------------------------------
 
     @rule(who=person)
@@ -99,19 +115,23 @@ class RegistrationMachine(RuleBasedStateMachine):
 
     @rule(who=person)
     def decline(self, who: int) -> None:
-        self._step(services.decline, self.invitations[who])
+        self._step(services.decline, self.invitations[who], step=Step.DECLINE)
 
     @rule(who=person)
     def cancel(self, who: int) -> None:
-        self._step(services.cancel, self.invitations[who])
+        self._step(services.cancel, self.invitations[who], step=Step.CANCEL)
 
     @rule(who=person)
     def accept(self, who: int) -> None:
-        self._step(services.accept_offer, self.invitations[who])
+        self._step(services.accept_offer, self.invitations[who], step=Step.ACCEPT)
 
     @rule(who=person)
     def release(self, who: int) -> None:
-        self._step(services.release_offer, self.invitations[who])
+        self._step(services.release_offer, self.invitations[who], step=Step.RELEASE)
+
+    @rule(who=person)
+    def attend(self, who: int) -> None:
+        self._step(services.mark_attended, self.invitations[who], step=Step.ATTEND)
 
     @rule(hours=st.integers(1, 48))
     def time_passes_and_offers_expire(self, hours: int) -> None:
