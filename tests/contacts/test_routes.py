@@ -101,10 +101,17 @@ def test_an_upload_over_import_max_mb_is_refused_413_saying_the_limit(db, settin
     finally:
         app.extensions["convier.db"].dispose()
     assert answer.status_code == 413
+    said = (
+        "the upload is larger than 1 MB, the most an import takes (setting "
+        "IMPORT_MAX_MB); save the list as CSV, which is smaller, or split it"
+    )
     assert answer.get_json() == {
+        "type": "about:blank",
+        "title": "Request Entity Too Large",
+        "status": 413,
+        "detail": said,
         "error": "too_large",
-        "message": "the upload is larger than 1 MB, the most an import takes (setting "
-        "IMPORT_MAX_MB); save the list as CSV, which is smaller, or split it",
+        "message": said,
     }
     assert (set(imports.iterdir()) if imports.exists() else set()) == before  # nothing kept
 
