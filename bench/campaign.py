@@ -328,7 +328,9 @@ def one_run(args: argparse.Namespace, workdir: Path) -> RunResult:
     env = worker_env(args, workdir)
     os.environ.update(env)  # the Celery app of this process sends the build task
     from service.config import load_settings
-    from tasks.app import celery
+    from tasks.celery_app import get_celery
+
+    celery = get_celery()
 
     config = load_settings()
     database = Database(args.postgres_url)

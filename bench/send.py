@@ -224,7 +224,9 @@ def one_run(args, workdir: Path) -> RunResult:
     os.environ.update(env)  # the Celery app of this process sends the drain tasks
     from service.config import load_settings
     from service.mail.dispatch import drain_now
-    from tasks.app import celery
+    from tasks.celery_app import get_celery
+
+    celery = get_celery()
 
     database = Database(args.postgres_url)
     populate(database, load_settings().tz, args.messages)

@@ -483,7 +483,9 @@ def one_run(args: argparse.Namespace, workdir: Path) -> RunResult:
     key, public_key = new_key()
     env = {**worker_env(args, workdir), "SENDGRID_WEBHOOK_PUBLIC_KEY": public_key}
     os.environ.update(env)  # the Celery app of this process sends the build's drains
-    from tasks.app import celery
+    from tasks.celery_app import get_celery
+
+    celery = get_celery()
 
     database = Database(args.postgres_url)
     try:

@@ -1,6 +1,16 @@
-"""Celery: `celery -A tasks worker` and `celery -A tasks beat` find the app here."""
+"""Celery's entry point: `celery -A tasks worker` and `celery -A tasks beat` find the app as
+`tasks.app`, configured at that moment (`celery_app.get_celery`); importing `tasks` or a task
+module configures nothing."""
 
-from tasks.app import celery as app
-from tasks.registrations import tick
+from __future__ import annotations
 
-__all__ = ["app", "tick"]
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    # Celery asks for `tasks.app` (PEP 562): the configured app rather than the module.
+    if name == "app":
+        from tasks.celery_app import get_celery
+
+        return get_celery()
+    raise AttributeError(name)

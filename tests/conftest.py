@@ -1,9 +1,7 @@
 """One database per test session (SQLite by default, or TEST_DATABASE_URL), emptied after each
-test; the broker is the embedded one unless TEST_REDIS_URL is set.
-
-The environment is set before any project module is imported, because the Celery app of
-`tasks` reads its settings at import time, as a worker does.
-"""
+test; the broker is the embedded one unless TEST_REDIS_URL is set. The environment below is
+what every process of the session reads: the Celery app of this process, the workers and web
+servers the tests start."""
 
 from __future__ import annotations
 
@@ -15,6 +13,16 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from service import create_app
+from service.api.services import create_token
+from service.config import Settings, load_settings
+from service.db import Database
+from service.migrate import upgrade
+from tests.catalogues import compile_catalogues
+from tests.factories import Factory, empty_database
+from tests.standins.sendgrid import SendGridStandIn
 
 VAR_DIR = Path(tempfile.mkdtemp(prefix="convier-test-"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'test.sqlite'}"
@@ -33,17 +41,6 @@ TEST_ENV = {
     "RATE_LIMIT_BAD_TOKENS": "1000 per minute",
 }
 os.environ.update(TEST_ENV)
-
-from sqlalchemy import text  # noqa: E402
-
-from service import create_app  # noqa: E402
-from service.api.services import create_token  # noqa: E402
-from service.config import Settings, load_settings  # noqa: E402
-from service.db import Database  # noqa: E402
-from service.migrate import upgrade  # noqa: E402
-from tests.catalogues import compile_catalogues  # noqa: E402
-from tests.factories import Factory, empty_database  # noqa: E402
-from tests.standins.sendgrid import SendGridStandIn  # noqa: E402
 
 
 def _reset_schema(url: str) -> None:

@@ -140,9 +140,9 @@ def celery_worker(
 ) -> Iterator[LogWatcher]:
     """A real Celery worker (and beat) on the configured broker; yields a watcher of its log.
     Tasks left in the broker by earlier tests (emails of rows long deleted) are purged first."""
-    from tasks.app import celery
+    from tasks.celery_app import get_celery
 
-    celery.control.purge()
+    get_celery().control.purge()
     args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
             f"--concurrency={concurrency}", "--pool=prefork",
             "--without-gossip", "--without-mingle",

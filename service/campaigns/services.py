@@ -284,3 +284,13 @@ def progress(session: Session, campaign_id: int) -> dict[str, int]:
         ).all()
     )
     return {status.value: counts.get(status, 0) for status in MessageStatus}
+
+
+def rate_of_message(session: Session, message_id: int) -> tuple[int | None, int | None]:
+    """(rate per minute, campaign id) of the campaign an outbox row belongs to, if any."""
+    row = session.execute(
+        select(Campaign.rate_per_minute, Campaign.id)
+        .join(Message, Message.campaign_id == Campaign.id)
+        .where(Message.id == message_id)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)

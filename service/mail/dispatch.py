@@ -9,21 +9,17 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from service.db import after_commit
+from service.queue import BUILD_TASK, DRAIN_TASK, EVENTS_TASK, SEND_TASK
 
 log = logging.getLogger(__name__)
-
-SEND_TASK = "convier.mail.send"
-DRAIN_TASK = "convier.mail.drain"
-BUILD_TASK = "convier.campaign.build"
-EVENTS_TASK = "convier.tracking.events"
 
 
 def _send_task(name: str, args: list[int] | None = None) -> None:
     # Imported here: the web process configures the Celery app only when it first sends a task.
-    from tasks.app import celery
+    from tasks.celery_app import get_celery
 
     try:
-        celery.send_task(name, args=args or [])
+        get_celery().send_task(name, args=args or [])
     except Exception:
         # The row is queued and that is what counts: a broker hiccup must not fail the request
         # that queued it; the beat tick finds due rows and drains them.

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from service.cli import main
-from service.mail.dispatch import SEND_TASK, drain_now
+from service.mail.dispatch import drain_now
 from service.mail.models import Message, MessageStatus
+from service.queue import SEND_TASK
 from service.registrations.models import Invitation
 from service.tracking import stats
 from tests.mail.conftest import all_in, queue_invitations, sendgrid_env, statuses
@@ -43,7 +44,9 @@ def kill_tree(pid: int) -> None:
 
 
 def test_a_send_task_delivered_ten_times_makes_one_request(db, factory, standin):
-    from tasks.app import celery
+    from tasks.celery_app import get_celery
+
+    celery = get_celery()
 
     [message_id] = queue_invitations(db, factory, 1)
     with celery_worker(sendgrid_env(standin), concurrency=2) as log:

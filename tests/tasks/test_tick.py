@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from service.db import utcnow
+from service.queue import TICK_TASK
 from service.registrations import services
 from service.registrations.errors import OfferExpired
 from service.registrations.models import Registration
@@ -42,7 +43,7 @@ def _deadline_passes(db, invitation_id: int) -> None:
 
 
 def test_two_ticks_at_once_expire_the_offer_and_pass_the_seat_on_once(db, factory):
-    from tasks import tick
+    from tasks.periodic import tick
 
     event_id, people = _event_with_an_offer(db, factory)
     _deadline_passes(db, people[1].invitation_id)
@@ -51,7 +52,7 @@ def test_two_ticks_at_once_expire_the_offer_and_pass_the_seat_on_once(db, factor
     with celery_worker(concurrency=2) as log:
         tick.delay()
         tick.delay()
-        log.wait_for(task_succeeded("convier.tick"), times=2, timeout=60)
+        log.wait_for(task_succeeded(TICK_TASK), times=2, timeout=60)
     states = statuses(db, event_id)
     assert [states[p.invitation_id] for p in people] == [
         S.CANCELLED,

@@ -1,25 +1,35 @@
-"""The beat tick: ends expired seat offers (passing the seats on), starts and closes campaigns,
-and keeps the outbox moving."""
+"""The beat tick: the work that comes due with time, run every TICK_SECONDS."""
 
 from __future__ import annotations
 
 import logging
 
 from service.db import DatabaseBusy
+from service.queue import TICK_TASK
 from service.registrations import services
-from tasks.app import celery, database
 from tasks.campaigns import campaigns_due
+from tasks.celery_app import celery
 from tasks.mail import sweep_outbox
+from tasks.resources import resources
 from tasks.tracking import unread_events
 
 log = logging.getLogger(__name__)
 
 
-@celery.task(name="convier.tick", ignore_result=True)
+@celery.task(name=TICK_TASK, ignore_result=True)
 def tick() -> int:
-    """Do the work that has come due: expire seat offers past their deadline, resolve stuck
-    emails and start sending the due ones."""
-    db = database()
+    """Expire seat offers past their deadline (passing the seats on), start and close campaigns,
+    resolve stuck emails and send the due ones, read webhook batches whose task was lost."""
+    expired = expire_offers()
+    campaigns_due()
+    sweep_outbox()
+    unread_events()
+    return expired
+
+
+def expire_offers() -> int:
+    """End the seat offers past their deadline, event by event; a busy event waits a tick."""
+    db = resources().db
     with db.transaction(write=False) as session:
         event_ids = services.events_with_expired_offers(session)
     expired = 0
@@ -31,7 +41,4 @@ def tick() -> int:
             log.warning("event %s busy; its offers expire at the next tick", event_id)
     if expired:
         log.info("expired %d seat offers", expired)
-    campaigns_due()
-    sweep_outbox()
-    unread_events()
     return expired

@@ -1,0 +1,54 @@
+"""The Celery app. Task modules declare their tasks on `celery` without reading a setting or
+opening a connection; `get_celery` configures it from the settings on first use: in a worker
+(`celery -A tasks` asks the package for `app`), or in a web process when it first sends a task."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from celery import Celery
+
+from service.config import ConfigError, Settings, load_settings
+from service.queue import TICK_TASK
+
+TASK_MODULES = ["tasks.mail", "tasks.campaigns", "tasks.tracking", "tasks.periodic"]
+
+celery = Celery("convier", include=TASK_MODULES)
+
+
+def configure(app: Celery, config: Settings) -> Celery:
+    """Put `app` on Redis, or on the embedded SQLite broker when REDIS_URL is unset."""
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    app.conf.update(
+        broker_url=config.broker_url,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,
+        # Tasks are idempotent by their rows, so a redelivery after a crash is safe.
+        task_acks_late=True,
+        task_reject_on_worker_lost=False,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule={
+            "tick": {
+                "task": TICK_TASK,
+                "schedule": config.tick_seconds,
+                "options": {"expires": config.tick_seconds},
+            },
+        },
+        beat_schedule_filename=str(config.var_dir / "celerybeat-schedule"),
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+@cache
+def get_celery() -> Celery:
+    """The app, configured once per process from the environment's settings."""
+    try:
+        return configure(celery, load_settings())
+    except ConfigError as error:  # `celery -A tasks …` says what is wrong, not a traceback
+        raise SystemExit(str(error)) from None
