@@ -74,9 +74,9 @@ from service.mail.models import Message, MessageStatus
 from service.migrate import upgrade
 from service.registrations.models import Invitation
 from service.tracking import stats
-from service.tracking.events import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from service.tracking.funnel import Step
 from service.tracking.models import ProviderEvent, WebhookBatch
+from service.tracking.provider_events import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_webhooks"

@@ -14,10 +14,8 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
     from service import error_pages, extensions, formatting, headers, inputs, limits
     from service.api.routes import api
-    from service.registrations import (
-        forwarding_routes,  # noqa: F401 - adds its routes to public
-        page_cache,
-    )
+    from service.registrations import page_cache
+    from service.registrations.forwarding_routes import forwarded
     from service.registrations.routes import public
     from service.tracking.routes import tracking
 
@@ -44,10 +42,11 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=extensions.select_locale)
     app.register_blueprint(public)
+    app.register_blueprint(forwarded)
     app.register_blueprint(tracking)
     app.register_blueprint(api)
     extensions.csrf.exempt(api)
-    limits.init_app(app, settings, public=[public, tracking], authenticated=[api])
+    limits.init_app(app, settings, public=[public, forwarded, tracking], authenticated=[api])
     error_pages.init_app(app)
     headers.init_app(app)
     formatting.init_app(app)

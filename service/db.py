@@ -8,12 +8,12 @@ import enum
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, Integer, MetaData, any_, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -83,6 +83,14 @@ def insert_ignoring_duplicates(session: Session, target: Any, *unique_columns: A
     """INSERT … ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL and SQLite alike."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(target).on_conflict_do_nothing(index_elements=list(unique_columns))
+
+
+def among(session: Session, column: Any, ids: Sequence[int], name: str) -> Any:
+    """`column` is one of `ids`: one array parameter on PostgreSQL (the statement is the same
+    whatever the number of ids), an IN list elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(name, list(ids), type_=postgresql.ARRAY(Integer)))
+    return column.in_(ids)
 
 
 AFTER_COMMIT = "convier.after_commit"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from service.db import utcnow
 from service.queue import EVENTS_TASK
-from service.tracking.events import read_batch, unread_batches
+from service.tracking.provider_events import read_batch, unread_batches
 from tasks.celery_app import celery
 from tasks.resources import resources
 

@@ -16,8 +16,7 @@ from service.api import (  # noqa: F401 - they add their routes to `api`
 from service.api.http import JSON, api, authenticated, parse_body
 from service.api.openapi import openapi_document
 from service.api.schemas import CapacityIn, InvitationIn
-from service.api.serialise import event_json
-from service.events.schemas import EventIn
+from service.events.schemas import EventIn, event_json
 from service.events.services import create_event, get_event, list_events
 from service.extensions import get_db, get_settings
 from service.registrations import services
@@ -54,7 +53,7 @@ def events_show(event_id: int) -> JSON:
     """An event with its counts: capacity, confirmed, offered, waitlisted, declined, cancelled."""
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
-        return event_json(event, event_counts(session, event))
+        return event_json(event, event_counts(session, event).as_dict())
 
 
 @api.put("/events/<int:event_id>/capacity")
@@ -65,7 +64,7 @@ def events_capacity(event_id: int) -> JSON:
     with get_db().transaction() as session:
         event = get_event(session, event_id)
         services.set_capacity(session, event_id, body.capacity)
-        return event_json(event, event_counts(session, event))
+        return event_json(event, event_counts(session, event).as_dict())
 
 
 @api.post("/events/<int:event_id>/promote")

@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from service.campaigns.audience import list_ids, next_page
+from service.campaigns.audience_writer import write_page
 from service.campaigns.errors import CampaignNotFound, CampaignStateError
 from service.campaigns.models import (
     Campaign,
@@ -21,7 +22,6 @@ from service.campaigns.models import (
     CampaignState,
     RuleAnchor,
 )
-from service.campaigns.pages import write_page
 from service.config import Settings
 from service.db import Database, utcnow
 from service.errors import Invalid

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from service.events.models import Forwarding, QuestionKind, SpeakerRole, WaitlistPolicy
+from service.events.models import Event, Forwarding, QuestionKind, SpeakerRole, WaitlistPolicy
 from service.text import OneLine, Prose
 
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})\s*[h:]\s*(\d{2})?\s*$")
@@ -175,3 +175,25 @@ def describe_errors(error: ValidationError) -> list[str]:
         path = ".".join(str(part) for part in item["loc"]) or "(document)"
         lines.append(f"{path}: {item['msg']}")
     return lines
+
+
+def event_json(event: Event, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """An event as the API and `convier event show --format json` give it."""
+    body: dict[str, Any] = {
+        "id": event.id,
+        "slug": event.slug,
+        "title": event.title,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "venue": {"name": event.venue_name, "address": event.venue_address},
+        "capacity": event.capacity,
+        "waitlist_policy": event.waitlist_policy.value,
+        "claim_window_hours": event.claim_window_hours,
+        "registration_opens_at": event.registration_opens_at.isoformat()
+        if event.registration_opens_at
+        else None,
+        "registration_closes_at": event.closes_at.isoformat(),
+    }
+    if counts is not None:
+        body["counts"] = counts
+    return body

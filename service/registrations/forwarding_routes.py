@@ -4,7 +4,7 @@ CSRF-protected; both answer the same page whatever the address typed."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import Blueprint, request
 
 from contacts.services import InvalidEmail
 from service.db import utcnow
@@ -14,12 +14,14 @@ from service.extensions import get_db, get_settings
 from service.registrations import forwarding
 from service.registrations.errors import RegistrationClosed
 from service.registrations.invitations import find_invitation
-from service.registrations.routes import personal_page, public, refused_page
+from service.registrations.routes import personal_page, refused_page
 from service.security import LinkRefused
 
 # Why a colleague's address was refused, as the page names it: only what the typed text itself
 # shows, never what is known about the address.
 REFUSALS = {InvalidEmail: "invalid", forwarding.SameAddress: "same"}
+
+forwarded = Blueprint("forwarded", __name__)
 MAX_ADDRESS = 320
 
 
@@ -42,13 +44,13 @@ def _forward(token: str, forwarding_mode: Forwarding) -> tuple[str, int]:
     return personal_page(token, notice="forwarded"), 200
 
 
-@public.post("/r/<token>/transfer")
+@forwarded.post("/r/<token>/transfer")
 def transfer(token: str) -> tuple[str, int]:
     """Bound link: give my invitation to a colleague, who is invited in their own name."""
     return _forward(token, Forwarding.BOUND)
 
 
-@public.post("/r/<token>/colleague")
+@forwarded.post("/r/<token>/colleague")
 def colleague(token: str) -> tuple[str, int]:
     """Open link: a colleague gets an invitation of their own by email."""
     return _forward(token, Forwarding.OPEN)

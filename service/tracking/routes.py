@@ -14,7 +14,7 @@ from service.config import MEGABYTE
 from service.extensions import csrf, get_db, get_settings
 from service.inputs import parse_json
 from service.mail.dispatch import events_after_commit
-from service.tracking import events, replies
+from service.tracking import provider_events, replies
 from service.tracking.unsubscribe import contact_of, is_unsubscribed, masked, unsubscribe
 
 tracking = Blueprint("tracking", __name__)
@@ -51,17 +51,17 @@ def sendgrid_events() -> tuple[dict[str, object], int]:
     settings = get_settings()
     body = request.get_data(cache=False)
     try:
-        payload = events.verify(
+        payload = provider_events.verify(
             settings,
             body,
-            request.headers.get(events.SIGNATURE_HEADER),
-            request.headers.get(events.TIMESTAMP_HEADER),
+            request.headers.get(provider_events.SIGNATURE_HEADER),
+            request.headers.get(provider_events.TIMESTAMP_HEADER),
             time.time(),
         )
-    except events.Refused as refusal:
+    except provider_events.Refused as refusal:
         return {"error": "refused", "message": str(refusal)}, 403
     with get_db().transaction() as session:
-        batch_id = events.receive(session, payload)
+        batch_id = provider_events.receive(session, payload)
         events_after_commit(session, batch_id)
     return {"received": batch_id}, 200
 

@@ -15,7 +15,7 @@ from service.mail.models import Message, MessageStatus
 from service.registrations import services as registrations
 from service.registrations.models import Invitation
 from tests.campaigns.conftest import LISTS, PEOPLE, UNSUBSCRIBED, email, new_campaign
-from tests.service.helpers import act
+from tests.helpers import act
 
 
 def rows(db) -> dict[str, MessageStatus]:

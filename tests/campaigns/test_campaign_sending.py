@@ -104,7 +104,7 @@ def test_a_campaign_whose_queues_were_lost_is_completed_by_the_tick(db, factory,
 def test_the_follow_up_reaches_only_those_who_did_not_answer(db, factory, network):
     from service.registrations import services as registrations
     from service.registrations.models import Invitation
-    from tests.service.helpers import act
+    from tests.helpers import act
 
     event_id = factory.event(capacity=1)
     invitation = new_campaign(db, event_id, CampaignKind.INVITATION)

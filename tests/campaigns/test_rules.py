@@ -23,8 +23,8 @@ from service.db import utcnow
 from service.events.models import Event
 from service.registrations import services as registrations
 from tests.campaigns.conftest import new_campaign, recipients
+from tests.helpers import act
 from tests.servers import celery_worker, wait_for
-from tests.service.helpers import act
 
 
 def no_build(_session, _campaign_id) -> None:

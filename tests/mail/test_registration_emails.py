@@ -7,9 +7,9 @@ import pytest
 
 from service.mail.models import MessageStatus
 from service.registrations import services
+from tests.helpers import act
 from tests.mail.conftest import all_in
 from tests.servers import celery_worker, wait_for
-from tests.service.helpers import act
 from tests.standins.smtp import SmtpSink
 
 pytestmark = pytest.mark.slow

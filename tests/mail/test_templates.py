@@ -52,7 +52,7 @@ from service.mail.render import (
 )
 from service.registrations.calendar import event_uid
 from service.registrations.invitations import invite
-from tests.service.test_pages import Page
+from tests.registrations.test_pages import Page
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"

@@ -18,8 +18,8 @@ import pytest
 from service.db import Database
 from tests.conftest import TEST_ENV
 from tests.factories import Factory
+from tests.registrations.test_pages import new_invitee
 from tests.servers import live_server
-from tests.service.test_pages import new_invitee
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -93,7 +93,7 @@ def test_unknown_event_and_bad_email_are_named(db, event_file):
 
 def test_set_capacity_and_registrations_as_json(db, factory, client):
     from service.registrations import services
-    from tests.service.helpers import act
+    from tests.helpers import act
 
     event_id = factory.event(capacity=1, registration={"waitlist_policy": "confirm"})
     people = factory.invitees(event_id, 3)

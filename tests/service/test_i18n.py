@@ -13,7 +13,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from tests.service.test_pages import (
+from tests.registrations.test_pages import (
     Page,
     invitations_in_every_state,
     refused_tokens,
@@ -131,7 +131,7 @@ def test_the_compiled_english_catalogue_translates_a_message():
 @pytest.fixture
 def token(factory: Any) -> str:
     """The link of a fresh invitation to an event with questions."""
-    from tests.service.test_pages import QUESTIONS, new_invitee
+    from tests.registrations.test_pages import QUESTIONS, new_invitee
 
     event_id = factory.event(title="Rencontre de test", questions=QUESTIONS)
     return new_invitee(factory, event_id, "claire@example.org", "Claire Martin")[1]

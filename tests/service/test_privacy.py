@@ -20,7 +20,7 @@ from service.registrations.invitations import find_invitation, invitation_token,
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
 from service.security import LinkProblem, LinkRefused
-from tests.service.helpers import act, check_counters, statuses
+from tests.helpers import act, check_counters, statuses
 
 EMAIL = "philomene.quenardel@example.org"
 LISTS = (

@@ -14,8 +14,8 @@ from service.registrations import services
 from service.registrations.errors import OfferExpired
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
+from tests.helpers import act, check_counters, statuses
 from tests.servers import celery_worker, task_succeeded, wait_for
-from tests.service.helpers import act, check_counters, statuses
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from contacts.models import Contact
 from service.cli import main
 from service.registrations import services
-from tests.service.helpers import act
+from tests.helpers import act
 
 
 def test_attendees_as_csv_xlsx_and_a_printable_sign_in_sheet(db, factory, tmp_path):

@@ -17,7 +17,7 @@ from service.registrations.models import Invitation
 from service.tracking import funnel, stats
 from service.tracking.models import ProviderEvent, Reply, ReplyKind
 from tests.campaigns.conftest import email, new_campaign
-from tests.service.helpers import act
+from tests.helpers import act
 
 
 def _setup(db, settings, factory) -> int:

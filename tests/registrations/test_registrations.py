@@ -15,7 +15,7 @@ from service.registrations.errors import (
     WrongState,
 )
 from service.registrations.models import RegistrationStatus as S
-from tests.service.helpers import act, check_counters, statuses, waitlist
+from tests.helpers import act, check_counters, statuses, waitlist
 
 
 def test_register_confirms_until_full_then_waitlists_in_order(db, factory):

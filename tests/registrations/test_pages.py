@@ -27,7 +27,7 @@ from service.registrations.invitations import invitation_token, invite, revoke_l
 from service.registrations.models import Invitation, Registration
 from service.security import Purpose, make_token
 from tests.conftest import TEST_ENV
-from tests.service.helpers import act
+from tests.helpers import act
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from service.events.models import Event
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
+from tests.helpers import check_counters, waitlist
+from tests.registrations.clients import click, click_all
 from tests.servers import live_server
-from tests.service.clients import click, click_all
-from tests.service.helpers import check_counters, waitlist
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +145,7 @@ def test_offer_expiry_run_twice_at_once_passes_the_seat_on_once(db, factory):
 
     from service.db import utcnow
     from service.registrations import services
-    from tests.service.helpers import act
+    from tests.helpers import act
 
     event_id = factory.event(capacity=1, registration={"waitlist_policy": "offer"})
     first, second, third, fourth = factory.invitees(event_id, 4)

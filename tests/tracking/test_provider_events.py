@@ -21,8 +21,8 @@ from service.campaigns.models import CampaignKind
 from service.db import utcnow
 from service.mail.models import Message
 from service.tracking import funnel, stats
-from service.tracking.events import SIGNATURE_HEADER, TIMESTAMP_HEADER, process_batch
 from service.tracking.models import ProviderEvent, WebhookBatch
+from service.tracking.provider_events import SIGNATURE_HEADER, TIMESTAMP_HEADER, process_batch
 from tests.campaigns.conftest import PEOPLE, email, new_campaign
 
 KEY = ec.generate_private_key(ec.SECP256R1())
@@ -217,7 +217,7 @@ def test_nul_characters_in_events_are_dropped_not_fatal(webhook, db, settings, m
 def test_a_batch_that_fails_for_a_reason_of_its_own_is_not_retried_without_end(
     webhook, db, settings, messages, monkeypatch
 ):
-    from service.tracking import events as webhook_events
+    from service.tracking import provider_events as webhook_events
     from tasks.tracking import unread_events
 
     assert post(webhook, [event(messages[0], "delivered", 1)]).status_code == 200

@@ -5,29 +5,20 @@ recorded as such). Each statement names the page's contacts once, as an array on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import JSON, Integer, String, any_, bindparam, case, cast, literal, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import JSON, Integer, String, case, cast, literal, select, text
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, Membership
 from contacts.suppression import suppressed_among
 from service.campaigns.models import Campaign, CampaignKind, InvitationList
 from service.config import Settings
-from service.db import insert_ignoring_duplicates, utcnow
+from service.db import among, insert_ignoring_duplicates, utcnow
 from service.mail.models import Message, MessageStatus
 from service.registrations.models import Invitation
 from service.security import new_public_id
 
 Page = Sequence[tuple[int, str, str]]  # (contact id, address, language)
-
-
-def _among(session: Session, column: Any, ids: Sequence[int], name: str) -> Any:
-    """`column` is one of `ids`: one array parameter on PostgreSQL, an IN list elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(name, list(ids), type_=postgresql.ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def write_page(
@@ -86,7 +77,7 @@ def _attribute(
         .join(Membership, Membership.contact_id == Invitation.contact_id)
         .where(
             Invitation.event_id == campaign.event_id,
-            _among(session, Invitation.contact_id, contact_ids, "page_contacts"),
+            among(session, Invitation.contact_id, contact_ids, "page_contacts"),
             Membership.list_id.in_(list_ids),
         )
     )
@@ -132,7 +123,7 @@ def _queue(
             Invitation,
             (Invitation.contact_id == Contact.id) & (Invitation.event_id == campaign.event_id),
         )
-        .where(_among(session, Contact.id, contact_ids, "page_ids"))
+        .where(among(session, Contact.id, contact_ids, "page_ids"))
     )
     columns = ["key", "template", "language", "event_id", "contact_id", "invitation_id",
                "campaign_id", "extra", "status", "attempts", "last_error", "provider_id",
