@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.exports import CONTACT_COLUMNS, by_name, contact_fields, iso
@@ -28,17 +28,21 @@ ATTENDEE_FIELDS = ("last_name", "first_name", "organisation", "role", "email", "
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def attendee_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
-    """The people holding a seat (confirmed or already present), by last then first name."""
-    rows = session.execute(
+def _attending(session: Session, event_id: int) -> list[tuple[Contact, Registration]]:
+    """The people holding a seat (confirmed or already present) with their registration, by
+    last then first name (accents and case ignored), then address."""
+    found = session.execute(
         select(Contact, Registration)
         .join(Invitation, Invitation.contact_id == Contact.id)
         .join(Registration, Registration.invitation_id == Invitation.id)
-        .where(
-            Registration.event_id == event_id, Registration.status.in_((S.CONFIRMED, S.ATTENDED))
-        )
-        .order_by(func.lower(Contact.last_name), func.lower(Contact.first_name), Contact.email)
+        .where(Registration.event_id == event_id, Registration.status.in_(ATTENDING))
     ).all()
+    pairs = [(contact, registration) for contact, registration in found]
+    return sorted(pairs, key=lambda pair: by_name(contact_fields(pair[0])))
+
+
+def attendee_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
+    """The people holding a seat, by name: who they are, their state and their answers."""
     return [
         {
             "last_name": contact.last_name,
@@ -52,7 +56,7 @@ def attendee_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
             else "",
             "answers": "; ".join(f"{k}: {v}" for k, v in sorted(registration.answers.items())),
         }
-        for contact, registration in rows
+        for contact, registration in _attending(session, event_id)
     ]
 
 
@@ -74,10 +78,17 @@ def signin_sheet(session: Session, event_id: int, tz: str) -> str:
     )
 
 
-def _answer_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    return "" if value is None else str(value)
+def _answer_cells(registration: Registration, columns: list[str]) -> dict[str, str]:
+    """The "q_<key>" cells of a registration: yes/no as oui/non, unanswered empty."""
+    answers = registration.answers or {}
+    cells = {}
+    for column in columns:
+        value = answers.get(column.removeprefix(ANSWER_PREFIX))
+        if isinstance(value, bool):
+            cells[column] = "oui" if value else "non"
+        else:
+            cells[column] = "" if value is None else str(value)
+    return cells
 
 
 def attendee_export_columns(session: Session, event_id: int) -> list[str]:
@@ -106,25 +117,13 @@ def attendee_export_rows(session: Session, event_id: int) -> list[dict[str, Any]
     get_event(session, event_id)
     columns = attendee_export_columns(session, event_id)
     answer_columns = [c for c in columns if c.startswith(ANSWER_PREFIX)]
-    found = session.execute(
-        select(Registration, Contact)
-        .join(Invitation, Invitation.id == Registration.invitation_id)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Registration.event_id == event_id, Registration.status.in_(ATTENDING))
-    ).all()
-    rows = []
-    for registration, contact in found:
-        answers = registration.answers or {}
-        rows.append(
-            {
-                **contact_fields(contact),
-                "status": registration.status.value,
-                "confirmed_at": iso(registration.confirmed_at),
-                "attended_at": iso(registration.attended_at),
-                **{
-                    column: _answer_text(answers.get(column.removeprefix(ANSWER_PREFIX)))
-                    for column in answer_columns
-                },
-            }
-        )
-    return sorted(rows, key=by_name)
+    return [
+        {
+            **contact_fields(contact),
+            "status": registration.status.value,
+            "confirmed_at": iso(registration.confirmed_at),
+            "attended_at": iso(registration.attended_at),
+            **_answer_cells(registration, answer_columns),
+        }
+        for contact, registration in _attending(session, event_id)
+    ]
