@@ -9,8 +9,8 @@ from service.campaigns.cli import campaign_group
 from service.cli_context import Context, ConvierGroup, pass_ctx
 from service.contacts_cli import contacts_group
 from service.events.cli import event_group
-from service.mail.cli import mail_group
 from service.registrations.cli import invite_command, registrations_command
+from service.sending.cli import mail_group
 from service.tracking.cli import attendees_command, replies_group, stats_command
 
 

@@ -7,8 +7,8 @@ import time
 
 from service.campaigns.services import rate_of_message
 from service.mail import outbox
-from service.mail.delivery import deliver, sweep
 from service.queue import DRAIN_TASK, SEND_TASK
+from service.sending.delivery import deliver, sweep
 from tasks.celery_app import celery
 from tasks.resources import resources
 

@@ -13,9 +13,9 @@ from service.api.http import JSON, Problem, api, authenticated, parse_body
 from service.api.schemas import CampaignIn, TestSendIn
 from service.api.serialise import campaign_json
 from service.campaigns import services
-from service.campaigns.testsend import send_test_email
 from service.extensions import get_db, get_settings
 from service.mail.dispatch import build_after_commit
+from service.sending.testsend import send_test_email
 
 
 def _event_filter() -> int | None:

@@ -1,6 +1,6 @@
 """`convier campaign …`: create a campaign, launch it after seeing its audience, follow it live,
-pause, resume or cancel it, and send one test email of it; `convier campaign rule …`: campaigns
-that start by themselves at a moment of the event."""
+pause, resume or cancel it (`test-send` is added by `service.sending.cli`); `convier campaign
+rule …`: campaigns that start by themselves at a moment of the event."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from service.campaigns import rules, services
 from service.campaigns.audience import audience_query
 from service.campaigns.models import Campaign, CampaignKind, CampaignRule, CampaignState, RuleAnchor
-from service.campaigns.testsend import send_test_email
 from service.cli_context import Context, ConvierGroup, pass_ctx
 from service.mail.dispatch import build_after_commit
 from service.mail.models import MessageStatus
@@ -140,16 +139,6 @@ def _state_command(name: str, action: Callable[[Session, int], object], help_tex
 _state_command("pause", services.pause, "Stop sending within seconds; resume goes on.")
 _state_command("resume", services.resume, "Go on sending, without sending anyone twice.")
 _state_command("cancel", services.cancel, "Stop for good; emails not yet sent never leave.")
-
-
-@campaign_group.command("test-send")
-@click.argument("campaign_id", type=int)
-@click.option("--to", "email", required=True, help="the address that gets the test email")
-@pass_ctx
-def test_send_command(ctx: Context, campaign_id: int, email: str) -> None:
-    """Send the campaign's email once to an address, now, outside the campaign's counts."""
-    send_test_email(ctx.db, ctx.settings, campaign_id, email)
-    click.echo(f"sent to {email}")
 
 
 # -- rules ------------------------------------------------------------------------------------

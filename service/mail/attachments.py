@@ -8,9 +8,9 @@ from typing import Literal
 import segno
 
 from service.config import Settings
+from service.events.calendar import event_calendar
 from service.events.models import Event
 from service.mail.envelope import Address, Attachment
-from service.registrations.calendar import event_calendar
 
 # The HTML of the confirmations shows the ticket as <img src="cid:ticket@convier">.
 TICKET_CONTENT_ID = "ticket@convier"

@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from service.db import utcnow
 from service.errors import DomainError, Invalid
+from service.events.calendar import event_calendar
 from service.events.models import Event
 from service.extensions import get_db, get_settings
 from service.registrations import services
-from service.registrations.calendar import event_calendar
 from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
 from service.registrations.forwarding import ForwardLimitReached
 from service.registrations.invitations import find_invitation

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 from service.campaigns.models import CampaignKind
-from service.campaigns.testsend import send_test_email
 from service.config import Settings
 from service.mail.backends import get_backend
 from service.mail.backends.sendgrid import (
@@ -20,6 +19,7 @@ from service.mail.backends.sendgrid import (
     accepted_message_ids,
 )
 from service.mail.envelope import Address, Attachment, Batch, Content, Recipient, Result
+from service.sending.testsend import send_test_email
 from tests.campaigns.conftest import new_campaign
 from tests.standins.sendgrid import API_KEY, Fault, SendGridStandIn
 

@@ -34,6 +34,7 @@ from service.cli import main
 from service.config import Settings
 from service.db import Database
 from service.demo import demo_spec
+from service.events.calendar import event_uid
 from service.events.models import Event
 from service.events.services import create_event
 from service.mail.attachments import TICKET_BORDER, TICKET_SCALE, event_ics, ticket_qr
@@ -50,7 +51,6 @@ from service.mail.render import (
     environment,
     render_email,
 )
-from service.registrations.calendar import event_uid
 from service.registrations.invitations import invite
 from tests.registrations.test_pages import Page
 

@@ -16,8 +16,8 @@ from service.api.services import create_token
 from service.cli import main
 from service.demo import DEMO_EVENT
 from service.events.models import Event
-from service.mail.cli import preview_row
-from service.mail.compose import content_for
+from service.sending.compose import content_for
+from service.sending.preview import preview_row
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -13,9 +13,9 @@ from service.config import Settings
 from service.db import Database, utcnow
 from service.mail import outbox
 from service.mail.backends import Backend, ProviderUnreachable
-from service.mail.compose import build_batches, load_claimed
 from service.mail.envelope import Batch, Outcome, Result, unsent
 from service.mail.ratelimit import Pause, RateLimiter
+from service.sending.compose import build_batches, load_claimed
 from service.tracking import funnel
 
 log = logging.getLogger(__name__)

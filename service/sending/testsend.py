@@ -9,9 +9,9 @@ from service.db import Database
 from service.errors import DomainError, Invalid
 from service.events.models import Event
 from service.mail.backends import get_backend
-from service.mail.cli import preview_row
-from service.mail.compose import campaign_overrides, content_for, recipient_for
 from service.mail.envelope import Batch, Result, UnsafeHeader
+from service.sending.compose import campaign_overrides, content_for, recipient_for
+from service.sending.preview import preview_row
 
 
 class NotSent(DomainError):

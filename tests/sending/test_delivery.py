@@ -19,9 +19,9 @@ from service.db import Database, utcnow
 from service.events.models import Event
 from service.mail import outbox
 from service.mail.backends.file import FileBackend
-from service.mail.delivery import deliver
 from service.mail.envelope import Outcome, Result
 from service.mail.models import Message, MessageStatus
+from service.sending.delivery import deliver
 from tests.factories import Factory
 from tests.mail.conftest import queue_invitations
 

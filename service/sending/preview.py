@@ -1,0 +1,82 @@
+"""An email as one person would get it, built exactly as a backend builds it, without an
+outbox row: for `convier mail preview` and the campaign test send. A contact's own links and
+state when the address is known, a sample person's otherwise."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import Contact, normalise_email
+from service.config import Settings
+from service.db import isoformat, utcnow
+from service.events.models import Event
+from service.mail.envelope import NO_ROW
+from service.mail.mime import build_message
+from service.mail.render import language_of
+from service.registrations.models import Invitation, RegistrationStatus
+from service.registrations.queries import waitlist_rank
+from service.sending.compose import Claimed, content_for, recipient_for
+
+SAMPLE = ("claire.martin@example.org", "Claire", "Martin")
+SAMPLE_LINK = "exemple"  # the public id of the sample person's (unknown) link
+
+
+def preview_row(
+    session: Session, event: Event, name: str, email: str | None, language: str | None
+) -> Claimed:
+    """The outbox row the email would have for this contact (their own links and registration),
+    or for a sample person when the address is unknown."""
+    contact = None
+    if email:
+        contact = session.scalar(select(Contact).where(Contact.email == normalise_email(email)))
+    invitation = None
+    if contact is not None:
+        invitation = session.scalar(
+            select(Invitation).where(
+                Invitation.event_id == event.id, Invitation.contact_id == contact.id
+            )
+        )
+        address, first, last = contact.email, contact.first_name, contact.last_name
+    else:
+        address, first, last = (email.strip(), "", "") if email else SAMPLE
+    registration = invitation.registration if invitation else None
+    deadline = utcnow() + event.claim_window
+    if registration is not None and registration.status is RegistrationStatus.OFFERED:
+        deadline = registration.offer_expires_at or deadline
+    rank = waitlist_rank(session, registration) if registration else None
+    return Claimed(
+        id=NO_ROW,
+        attempts=0,
+        claimed_at=utcnow(),
+        template=name,
+        language=language_of(language or (contact.language if contact else "fr")),
+        event_id=event.id,
+        campaign_id=None,
+        extra={"waitlist_position": rank or 1, "offer_expires_at": isoformat(deadline)},
+        contact_id=contact.id if contact else 0,
+        email=address,
+        first_name=first,
+        last_name=last,
+        public_id=invitation.public_id if invitation else SAMPLE_LINK,
+        token_version=invitation.token_version if invitation else 1,
+    )
+
+
+def preview(
+    session: Session,
+    settings: Settings,
+    event: Event,
+    name: str,
+    email: str | None,
+    language: str | None,
+) -> tuple[EmailMessage, str]:
+    """The complete message a recipient would get, built as a backend builds it, and its
+    language."""
+    row = preview_row(session, event, name, email, language)
+    content = content_for(settings, event, name, row.language, {})
+    recipient = recipient_for(settings, event, row)
+    domain = content.sender.email.split("@")[1]
+    return build_message(content, recipient, message_id_domain=domain), row.language
