@@ -32,6 +32,7 @@ from typing import IO, Any
 
 from contacts.headers import FIELDS, guess_field, normalise_header
 from contacts.inflation import inflation_problem
+from service.errors import DomainError
 
 # ';' first: Excel in French writes it, and the order breaks ties between equal candidates.
 DELIMITERS = (";", ",", "\t")
@@ -53,8 +54,12 @@ MAX_COLUMNS = 16_384  # the widest sheet of Excel (column XFD)
 MAX_RECORD_CHARS = 1 << 20
 
 
-class ParseError(ValueError):
-    """The file as a whole cannot be read; the message tells the organiser why and what to do."""
+class ParseError(DomainError):
+    """The file as a whole cannot be read; the message tells the organiser why and what to do,
+    naming the import's parameters (`map`, `sheet`) as the CLI and the API both call them."""
+
+    status = 422
+    code = "unreadable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ def read_table(
     if magic.startswith(OLE_MAGIC):
         raise ParseError(_not_a_table("it is an old .xls workbook or a password-protected one"))
     if sheet is not None:
-        raise ParseError(f"--sheet {sheet}: this file is a CSV file, which has no sheets")
+        raise ParseError(f"sheet {sheet}: this file is a CSV file, which has no sheets")
     return _read_csv(path, overrides)
 
 
@@ -132,7 +137,7 @@ def _check_overrides(pairs: Mapping[str, str]) -> Overrides:
             field = ""
         elif field not in FIELDS:
             raise ParseError(
-                f"--map {column}={typed}: unknown field {typed!r}; fields are: {', '.join(FIELDS)}"
+                f"map {column}={typed}: unknown field {typed!r}; fields are: {', '.join(FIELDS)}"
                 " (or - to ignore the column)"
             )
         checked[normalise_header(column)] = _Override(column, typed, field)
@@ -194,7 +199,7 @@ def _layout(header: Sequence[str], overrides: Overrides, header_row: int) -> _La
     for key, override in overrides.items():
         if key not in first_of:
             raise ParseError(
-                f"--map {override.column}={override.typed}: no column {override.column!r} "
+                f"map {override.column}={override.typed}: no column {override.column!r} "
                 f"in the header (row {header_row}); the columns are: {_names(columns)}"
             )
     overridden = {first_of[key]: override.field for key, override in overrides.items()}
@@ -275,18 +280,18 @@ def _no_email(
     for key, override in overrides.items():
         if key not in keys:
             return ParseError(
-                f"--map {override.column}={override.typed}: no column {override.column!r}"
+                f"map {override.column}={override.typed}: no column {override.column!r}"
                 f"{in_sheet}; the columns are: {_names(seen)}"
             )
     searched, also = "", ""
     if len(titles) > 1:
-        searched, also = f" of any sheet ({_names(titles)})", ", and which sheet with --sheet NAME"
+        searched, also = f" of any sheet ({_names(titles)})", ", and which sheet with sheet NAME"
     elif sheet is not None:
         searched, in_sheet = f" of sheet {sheet!r}", ""
     return ParseError(
         f"no column of email addresses found in the first {HEADER_SEARCH_ROWS} rows{searched}; "
         f"columns seen{in_sheet}: {_names(seen)}. Say which column holds the addresses with "
-        f"--map COLUMN=email{also}"
+        f"map COLUMN=email{also}"
     )
 
 
@@ -567,7 +572,7 @@ def _find_sheet(sheets: list[Any], titles: list[str], wanted: str) -> Any:
     for sheet in sheets:
         if sheet.title.strip().casefold() == wanted.strip().casefold():
             return sheet
-    raise ParseError(f"--sheet {wanted}: no such sheet; the sheets are: {_names(titles)}")
+    raise ParseError(f"sheet {wanted}: no such sheet; the sheets are: {_names(titles)}")
 
 
 def _sheet_records(

@@ -118,9 +118,9 @@ def upload() -> Any:
     sent.save(folder / DATA)
     try:
         detected = _detected(read_table(folder / DATA, mapping))
-    except ParseError as exc:
+    except ParseError:
         shutil.rmtree(folder)  # personal data is not kept for a file that cannot be imported
-        return problem(422, "unreadable", str(exc))
+        raise
     source = secure_filename(sent.filename) or "upload"
     (folder / META).write_text(json.dumps({"list": list_name, "map": mapping, "source": source}))
     return {UPLOAD_ID: upload_id, "list": list_name, **detected}, 201
@@ -136,13 +136,10 @@ def confirm(upload_id: str) -> Any:
     if folder is None:
         return problem(404, "not_found", f"no upload {upload_id!r}")
     meta = json.loads((folder / META).read_text())
-    try:
-        report = import_contacts(
-            get_db(), get_settings(), folder / DATA, meta["list"], meta["map"],
-            dry_run=dry_run, source=meta["source"],
-        )  # fmt: skip
-    except ParseError as exc:
-        return problem(422, "unreadable", str(exc))
+    report = import_contacts(
+        get_db(), get_settings(), folder / DATA, meta["list"], meta["map"],
+        dry_run=dry_run, source=meta["source"],
+    )  # fmt: skip
     if not dry_run:
         shutil.rmtree(folder)  # imported: the uploaded file, personal data, is not kept
     return {

@@ -425,7 +425,7 @@ def test_no_email_column_names_the_columns_and_the_fix(tmp_path: Path) -> None:
         read_table(path)
     message = str(raised.value)
     assert "'Nom', 'Prénom', 'Contact'" in message
-    assert "--map COLUMN=email" in message
+    assert "map COLUMN=email" in message
 
 
 def test_map_override(tmp_path: Path) -> None:
@@ -464,14 +464,14 @@ def test_map_unknown_field(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as raised:
         read_table(path, {"Email": "courriel"})
     message = str(raised.value)
-    assert message.startswith("--map Email=courriel: unknown field 'courriel'; fields are: ")
+    assert message.startswith("map Email=courriel: unknown field 'courriel'; fields are: ")
     assert ", ".join(FIELDS) in message
 
 
 def test_map_unknown_column(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", "Email;Nom\na@x.fr;A\n")
     with pytest.raises(
-        ParseError, match=r"--map Organisme=organisation: no column 'Organisme'.*'Email', 'Nom'"
+        ParseError, match=r"map Organisme=organisation: no column 'Organisme'.*'Email', 'Nom'"
     ):
         read_table(path, {"Organisme": "organisation"})
 
@@ -479,14 +479,14 @@ def test_map_unknown_column(tmp_path: Path) -> None:
 def test_map_unknown_column_when_no_email_column(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", "Nom;Adresse\nA;a@x.fr\n")
     with pytest.raises(
-        ParseError, match=r"--map Adrese=email: no column 'Adrese'.*'Nom', 'Adresse'"
+        ParseError, match=r"map Adrese=email: no column 'Adrese'.*'Nom', 'Adresse'"
     ):
         read_table(path, {"Adrese": "email"})
 
 
 def test_sheet_option_on_a_csv(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", "Email\na@x.fr\n")
-    with pytest.raises(ParseError, match=r"--sheet Feuil1: .*CSV"):
+    with pytest.raises(ParseError, match=r"sheet Feuil1: .*CSV"):
         read_table(path, sheet="Feuil1")
 
 
@@ -576,7 +576,7 @@ def test_xlsx_unknown_sheet_names_the_sheets(tmp_path: Path) -> None:
     path = tmp_path / "a.xlsx"
     workbook(path, {"Feuil1": [["Email"]], "Feuil2": [["Email"]]})
     with pytest.raises(
-        ParseError, match=r"--sheet Feuil3: no such sheet; the sheets are: 'Feuil1', 'Feuil2'"
+        ParseError, match=r"sheet Feuil3: no such sheet; the sheets are: 'Feuil1', 'Feuil2'"
     ):
         read_table(path, sheet="Feuil3")
 
@@ -589,7 +589,7 @@ def test_xlsx_without_email_column(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "'Nom', 'Adresse'" in message
     assert "'Feuil1', 'Feuil2'" in message
-    assert "--map COLUMN=email" in message
+    assert "map COLUMN=email" in message
     table = read_table(path, {"Adresse": "email"})
     assert rows_of(table) == [SheetRow(2, {"last_name": "A", "email": "a@x.fr"}, {})]
 
