@@ -124,9 +124,8 @@ def sweep(db: Database, settings: Settings, backend: Backend) -> tuple[int, int]
         ids = outbox.stuck(session, now - timedelta(seconds=settings.mail_sending_timeout))
     if not ids:
         return 0, 0
-    ask = getattr(backend, "accepted_message_ids", None)
     try:
-        accepted = set(ask(ids)) if ask else set()
+        accepted = backend.accepted_message_ids(ids)
     except ProviderUnreachable as error:
         # Sending again without knowing could mail people twice: wait for the next tick.
         log.warning("stuck messages left for the next tick: %s", error)

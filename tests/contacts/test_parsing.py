@@ -478,9 +478,7 @@ def test_map_unknown_column(tmp_path: Path) -> None:
 
 def test_map_unknown_column_when_no_email_column(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", "Nom;Adresse\nA;a@x.fr\n")
-    with pytest.raises(
-        ParseError, match=r"map Adrese=email: no column 'Adrese'.*'Nom', 'Adresse'"
-    ):
+    with pytest.raises(ParseError, match=r"map Adrese=email: no column 'Adrese'.*'Nom', 'Adresse'"):
         read_table(path, {"Adrese": "email"})
 
 

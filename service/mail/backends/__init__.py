@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Protocol
 
 from service.config import Settings
@@ -22,6 +23,11 @@ class Backend(Protocol):
     def send(self, batch: Batch, deadline: float = math.inf) -> list[Outcome]:
         """Send every recipient of `batch`; one Outcome per recipient, in the same order. No
         request starts after `deadline` (epoch seconds): those recipients are UNSENT."""
+        ...
+
+    def accepted_message_ids(self, message_ids: Iterable[int]) -> set[int]:
+        """Which of these outbox rows the provider accepted, for rows whose answer was lost;
+        ProviderUnreachable when it cannot be asked now."""
         ...
 
     def close(self) -> None:

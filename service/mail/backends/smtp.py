@@ -28,6 +28,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
 from service.config import Settings
@@ -98,6 +99,11 @@ class SmtpBackend:
                 )
                 outcomes.append(Outcome(recipient.message_id, result, provider_id, error))
         return outcomes
+
+    def accepted_message_ids(self, message_ids: Iterable[int]) -> set[int]:
+        """SMTP cannot be asked what it accepted: none is known to be, so each row is sent again
+        (a duplicate is possible, a loss is not; see README)."""
+        return set()
 
     def close(self) -> None:
         """Say QUIT and close the connection kept between batches."""
