@@ -31,18 +31,15 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY contacts ./contacts
 COPY tasks ./tasks
 COPY service ./service
-COPY templates ./templates
+COPY README.md ./
 
-# Catalogues are compiled in place (pybabel comes with Babel, a dependency of flask-babel); only
-# when there is one: `pybabel compile` fails on a directory that holds just messages.pot. The
-# install is editable so that the code runs from /app, beside templates/email (found relative to
-# the `service` package, as in a work tree).
-RUN if [ -n "$(find service/translations -name '*.po' 2>/dev/null)" ]; then \
-        pybabel compile -d service/translations; \
-    fi \
- && pip install --no-deps -e . \
+# Catalogues are compiled before the package is installed (pybabel comes with Babel, a dependency
+# of flask-babel): the compiled .mo ships inside it, with the templates, static files and
+# migrations, all found with importlib.resources. Then the work tree is removed.
+RUN pybabel compile -d service/translations \
+ && pip install --no-deps . \
  && pip check \
- && rm -rf build ./*.egg-info
+ && rm -rf /app/*
 
 USER 10001:10001
 ENV HOME=/home/convier

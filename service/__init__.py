@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from service.config import Settings, load_settings
+
+if TYPE_CHECKING:  # imported by create_app: `import service` (the CLI's) stays light
+    from flask import Flask
 
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
+    from flask import Flask
+
     from service import error_pages, extensions, formatting, headers, inputs, limits
     from service.api.routes import api
     from service.registrations import page_cache

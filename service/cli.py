@@ -1,20 +1,42 @@
 """The `convier` command: the database, API tokens, the demo and the processes; each package
-adds its own commands (`service/<package>/cli.py`), registered at the end."""
+adds its own commands (`service/<package>/cli.py`), imported only when one of them runs."""
 
 from __future__ import annotations
 
 import click
 
-from service.campaigns.cli import campaign_group
-from service.cli_context import Context, ConvierGroup, pass_ctx
-from service.contacts_cli import contacts_group
-from service.events.cli import event_group
-from service.registrations.cli import invite_command, registrations_command
-from service.sending.cli import mail_group
-from service.tracking.cli import attendees_command, replies_group, stats_command
+from service.cli_context import Context, LazyGroup, pass_ctx
+
+# name: (where the command is, its one-line help as `convier --help` lists it). A module that
+# adds commands to another's group is named here (registrations adds `event show`…, sending
+# adds `campaign test-send`); tests/service/test_cli.py checks each help against the command.
+PACKAGE_COMMANDS = {
+    "event": ("service.registrations.cli:event_group", "Create and inspect events."),
+    "invite": (
+        "service.registrations.cli:invite_command",
+        "Invite one address and print its personal link.",
+    ),
+    "registrations": (
+        "service.registrations.cli:registrations_command",
+        "Print the registrations of an event.",
+    ),
+    "contacts": ("service.contacts_cli:contacts_group", "Contacts and network mailing lists."),
+    "campaign": (
+        "service.sending.cli:campaign_group",
+        "Campaigns: one email to the people of network lists, sent through the outbox.",
+    ),
+    "mail": ("service.sending.cli:mail_group", "Emails: see what a template sends."),
+    "replies": (
+        "service.tracking.cli:replies_group",
+        "The people's replies not yet handled, oldest first.",
+    ),
+    "stats": ("service.tracking.cli:stats_command", "The funnel of an event's invitations."),
+    "attendees": ("service.tracking.cli:attendees_command", "The people holding a seat, by name."),
+}
 
 
-@click.group(cls=ConvierGroup)
+@click.group(cls=LazyGroup, lazy=PACKAGE_COMMANDS)
+@click.version_option(package_name="convier", message="convier %(version)s")
 def main() -> None:
     """Convier: invitations and registrations for professional events."""
 
@@ -116,17 +138,3 @@ def run(bind: str) -> None:
     from service.runner import run_all
 
     run_all(bind)
-
-
-for command in (
-    event_group,
-    invite_command,
-    registrations_command,
-    contacts_group,
-    campaign_group,
-    mail_group,
-    replies_group,
-    stats_command,
-    attendees_command,
-):
-    main.add_command(command)

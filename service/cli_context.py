@@ -3,13 +3,17 @@ place where what a service refuses becomes a message and an exit code."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from service.config import ConfigError, Settings, load_settings
-from service.db import Database, DatabaseBusy
 from service.errors import DomainError
+
+if TYPE_CHECKING:  # imported on first use: `convier --help` loads no database layer
+    from service.db import Database
 
 
 class Context:
@@ -31,6 +35,7 @@ class Context:
     @property
     def db(self) -> Database:
         if self._db is None:
+            from service.db import Database
             from service.migrate import is_current
 
             if not is_current(self.settings.database_url):
@@ -72,12 +77,52 @@ class ConvierCommand(click.Command):
             return super().invoke(ctx)
         except DomainError as refusal:
             raise click.ClickException("\n".join(refusal_lines(refusal, self))) from None
-        except DatabaseBusy as exc:
-            raise click.ClickException(f"the database is busy ({exc}); try again") from exc
+        except Exception as exc:
+            from service.db import DatabaseBusy
+
+            if isinstance(exc, DatabaseBusy):
+                raise click.ClickException(f"the database is busy ({exc}); try again") from exc
+            raise
 
 
 class ConvierGroup(ConvierCommand, click.Group):
     """A group whose own callback, commands and subgroups map refusals the same way."""
 
     command_class = ConvierCommand
-    group_class = type
+    group_class: type[click.Group] | type[type] | None = type
+
+
+class LazyGroup(ConvierGroup):
+    """A group that imports a command only to run it, so that `--help` answers at once: `lazy`
+    maps each name to `module:attribute` and the command's one-line help."""
+
+    group_class = ConvierGroup
+
+    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, by name."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, imported now when it is a lazy one."""
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands with their help, without importing the lazy ones."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))  # as click lays out its own list
+        rows = []
+        for name in names:
+            if name in self.lazy:
+                rows.append((name, self.lazy[name][1]))
+            elif (command := super().get_command(ctx, name)) is not None:
+                rows.append((name, command.get_short_help_str(limit=limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)

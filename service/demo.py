@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,7 @@ from service.events.schemas import EventIn
 from service.events.services import create_event
 from service.registrations.invitations import invitation_link, invite
 
-DEMO_EVENT = Path(__file__).parent / "demo" / "rencontre-ptce-2017.yaml"
+DEMO_EVENT = Path(str(files("service") / "demo" / "rencontre-ptce-2017.yaml"))
 DEMO_INVITEES = (
     ("Claire Martin", "claire.martin@example.org"),
     ("Karim Benali", "karim.benali@example.fr"),
@@ -40,7 +41,7 @@ def demo_spec(keep_date: bool, today: date) -> EventIn:
     return spec
 
 
-SAMPLE_LISTS = Path(__file__).resolve().parent.parent / "contacts" / "samples"
+SAMPLE_LISTS = Path(str(files("contacts") / "samples"))
 DEMO_LISTS = (
     ("CNCRES", "cncres.csv"),
     ("COORACE", "coorace.xlsx"),

@@ -1,6 +1,6 @@
 """Every email of the workflow, declared once: its name (the folder of its templates under
-`templates/email/`), whether it goes to a campaign's audience, the calendar entry and the ticket
-it carries, and what it says about one person only."""
+`service/templates/email/`), whether it goes to a campaign's audience, the calendar entry and
+the ticket it carries, and what it says about one person only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Emails rendered from `templates/email/<name>/` (subject.txt, body.txt, body.html) in the
+"""Emails rendered from `service/templates/email/<name>/` (subject.txt, body.txt, body.html) in the
 recipient's language, with a Jinja2 environment of their own: workers render without Flask.
 
 Rendering happens once per template, language and event: personal values are substitution tags
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from html.parser import HTMLParser
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,13 +25,13 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-import service
 from service.errors import NotFound
 from service.formatting import capfirst
 from service.mail.kinds import EMAILS, kind_of
 
-TEMPLATES = Path(service.__file__).resolve().parent.parent / "templates" / "email"
-TRANSLATIONS = Path(service.__file__).resolve().parent / "translations"
+# Shipped inside the package, so that an installed wheel finds them as a work tree does.
+TEMPLATES = Path(str(files("service") / "templates" / "email"))
+TRANSLATIONS = Path(str(files("service") / "translations"))
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -64,7 +65,7 @@ BULLET = re.compile(r"^(\s*)(• |- )?")
 
 
 class UnknownEmail(NotFound):
-    """No folder of templates/email has this name."""
+    """No folder of service/templates/email has this name."""
 
 
 class UnsafeLink(ValueError):

@@ -61,7 +61,7 @@ def handle_command(ctx: Context, reply_id: int) -> None:
     click.echo(f"reply {reply_id}: handled")
 
 
-@click.command("stats", cls=ConvierCommand)
+@click.command("stats", cls=ConvierCommand, short_help="The funnel of an event's invitations.")
 @click.option("--event", "event_id", required=True, type=int)
 @click.option(
     "--by", "by", type=click.Choice(["list", "campaign"]), help="one row per list or campaign"
@@ -113,7 +113,7 @@ def _table(funnels: list[dict[str, Any]], gauge: dict[str, int]) -> None:
     )
 
 
-@click.command("attendees", cls=ConvierCommand)
+@click.command("attendees", cls=ConvierCommand, short_help="The people holding a seat, by name.")
 @click.option("--event", "event_id", required=True, type=int)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "signin"]), default="csv",
               help="signin: the printable sign-in sheet (HTML)")  # fmt: skip

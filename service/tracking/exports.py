@@ -4,6 +4,7 @@ contacts, with a column per question (`convier contacts export --event`)."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ ATTENDING = (S.CONFIRMED, S.ATTENDED)
 ANSWER_PREFIX = "q_"
 ATTENDEE_FIELDS = ("last_name", "first_name", "organisation", "role", "email", "status",
                    "confirmed_at", "answers")  # fmt: skip
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(str(files("service") / "templates"))
 
 
 def _attending(session: Session, event_id: int) -> list[tuple[Contact, Registration]]:

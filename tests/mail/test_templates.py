@@ -137,7 +137,9 @@ def email_fragments() -> set[str]:
         catalog = read_po(po_file, locale="en")
     fragments = set()
     for message in catalog:
-        in_emails = any(path.startswith("templates/email/") for path, _ in message.locations)
+        in_emails = any(
+            path.startswith("service/templates/email/") for path, _ in message.locations
+        )
         if not message.id or not in_emails or message.id == message.string:
             continue
         for piece in re.split(r"%\(\w+\)s", str(message.id)):

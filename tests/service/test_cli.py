@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from service.cli import main
+from service.cli import PACKAGE_COMMANDS, main
 from service.demo import DEMO_EVENT
+from tests.servers import ROOT
 
 CHANGE = {"capacity": 1, "slug": "ma-rencontre"}
 
@@ -121,3 +126,31 @@ def test_commands_ask_for_the_migration_on_an_old_schema(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
     output = run("event", "list", ok=False)
     assert "run `convier db upgrade`" in output
+
+
+def test_help_lists_each_package_command_with_its_own_help():
+    listed = run("--help")
+    context = click.Context(main)
+    for name, (_, short_help) in PACKAGE_COMMANDS.items():
+        command = main.get_command(context, name)
+        assert command is not None
+        assert command.get_short_help_str(limit=1000) == short_help
+        assert name in listed
+    assert run("--version") == f"convier {version('convier')}\n"
+
+
+def test_help_imports_no_command_and_no_database_layer():
+    # A fresh interpreter: what `convier --help` loads before it answers.
+    code = (
+        "import sys; from service.cli import main; from click.testing import CliRunner; "
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('flask', 'sqlalchemy', 'celery', 'service')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "flask" not in loaded
+    assert "sqlalchemy" not in loaded
+    assert "celery" not in loaded
+    assert "service.registrations" not in loaded
