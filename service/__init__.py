@@ -16,7 +16,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
     from flask import Flask
 
-    from service import error_pages, extensions, formatting, headers, inputs, limits
+    from service import error_pages, extensions, formatting, headers, inputs, limits, logs
     from service.api.routes import api
     from service.registrations import page_cache
     from service.registrations.forwarding_routes import forwarded
@@ -26,6 +26,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else load_settings(config)
     app = Flask(__name__)
     inputs.init_app(app)
+    logs.init_app(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SECRET_KEY_FALLBACKS=list(settings.secret_keys_old),

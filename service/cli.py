@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from service.cli_context import Context, LazyGroup, pass_ctx
+from service.config import LOG_LEVELS
 
 # name: (where the command is, its one-line help as `convier --help` lists it). A module that
 # adds commands to another's group is named here (registrations adds `event show`…, sending
@@ -39,6 +40,15 @@ PACKAGE_COMMANDS = {
 @click.version_option(package_name="convier", message="convier %(version)s")
 def main() -> None:
     """Convier: invitations and registrations for professional events."""
+    from service.config import ConfigError, load_settings
+    from service.logs import configure_logging
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return  # the command says what is wrong when it reads the settings
+    # A command speaks to a person on its standard output; its log shows what went wrong only.
+    configure_logging(settings.log_format, max(settings.log_level, "WARNING", key=LOG_LEVELS.index))
 
 
 @main.group()

@@ -23,6 +23,7 @@ MAIL_BACKENDS = ("file", "sendgrid", "smtp")
 # STARTTLS, EHLO, AUTH) then MAIL, RCPT, DATA, the message and the end-of-data reply.
 REQUEST_STEPS = {"file": 1, "sendgrid": 2, "smtp": 10}
 MEGABYTE = 1024 * 1024
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(Exception):
@@ -64,6 +65,8 @@ class Settings:
     client_rate_limit: str = "120 per minute"
     bad_token_limit: str = "10 per minute"  # noqa: S105 - a rate, not a secret
     trusted_proxies: int = 0
+    log_format: str = "text"
+    log_level: str = "INFO"
 
     @property
     def broker_url(self) -> str:
@@ -305,6 +308,10 @@ VARIABLES: tuple[Variable, ...] = (
       "wrong API tokens from one client address before it is refused (429)"),
     V("TRUSTED_PROXIES", "trusted_proxies", count, 0, "0",
       "reverse proxies in front of the app whose `X-Forwarded-For` gives the client address"),
+    V("LOG_FORMAT", "log_format", one_of("text", "json"), "text", "`text`",
+      "`json`: one JSON object per line (time, level, logger, context, message)"),
+    V("LOG_LEVEL", "log_level", one_of(*LOG_LEVELS), "INFO", "`INFO`",
+      "the least severe lines kept (`DEBUG` shows each beat tick)"),
 )  # fmt: skip
 del V
 

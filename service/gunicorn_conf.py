@@ -3,29 +3,31 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gunicorn.glogging import Logger
 
+from service.config import ConfigError, load_settings
+from service.logs import ContextFilter, logging_config
 from service.security import redact_tokens
 
 worker_class = "gthread"
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms'
+# The request's id (the app's X-Request-ID answer) ties the access line to the app's own lines.
+access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms id=%({x-request-id}o)s'
 logger_class = "service.gunicorn_conf.RedactingLogger"
 
 
-class RedactingFilter(logging.Filter):
-    """Rewrites each record with the credentials of its paths written `…`."""
+def _log_settings() -> tuple[str, str]:
+    try:
+        settings = load_settings()
+    except ConfigError:  # the app says what is wrong when its worker starts
+        return "text", "INFO"
+    return settings.log_format, settings.log_level
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Keep the record, redacted."""
-        message = record.getMessage()
-        redacted = redact_tokens(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
+
+# The master's own lines (starting, booting workers) in the same format as the app's.
+logconfig_dict = logging_config(*_log_settings())
 
 
 class RedactingLogger(Logger):
@@ -35,7 +37,7 @@ class RedactingLogger(Logger):
     def __init__(self, cfg: Any) -> None:
         super().__init__(cfg)
         # "Error handling request /r/<token>" and the like, before the app could say anything.
-        self.error_log.addFilter(RedactingFilter())
+        self.error_log.addFilter(ContextFilter())
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """gunicorn's log atoms, with `/r/<token>` written `/r/…`."""

@@ -1,5 +1,8 @@
-"""WSGI entry point: `gunicorn service.wsgi:app`."""
+"""WSGI entry point: `gunicorn service.wsgi:app`; the web process logs as LOG_FORMAT says."""
 
 from service import create_app
+from service.logs import configure_logging
 
 app = create_app()
+settings = app.extensions["convier.settings"]
+configure_logging(settings.log_format, settings.log_level)

@@ -5,10 +5,13 @@ opening a connection; `get_celery` configures it from the settings on first use:
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
 
 from service.config import ConfigError, Settings, load_settings
+from service.logs import configure_logging
 from service.queue import TICK_TASK
 
 TASK_MODULES = ["tasks.mail", "tasks.campaigns", "tasks.tracking", "tasks.periodic"]
@@ -40,9 +43,15 @@ def configure(app: Celery, config: Settings) -> Celery:
             },
         },
         beat_schedule_filename=str(config.var_dir / "celerybeat-schedule"),
-        worker_hijack_root_logger=False,
     )
     return app
+
+
+@setup_logging.connect
+def _log_as_the_settings_say(**_kwargs: Any) -> None:
+    # Connected, this replaces Celery's own logging set-up in workers and beat alike.
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
 
 
 @cache

@@ -24,6 +24,7 @@ def tick() -> int:
     campaigns_due()
     sweep_outbox()
     unread_events()
+    log.debug("tick: %d seat offers expired", expired)  # what happened besides: INFO, above
     return expired
 
 
