@@ -18,6 +18,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 
     from service import error_pages, extensions, formatting, headers, inputs, limits, logs
     from service.api.routes import api
+    from service.health import health
     from service.registrations import page_cache
     from service.registrations.forwarding_routes import forwarded
     from service.registrations.routes import public
@@ -46,6 +47,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     extensions.init_database(app, settings)
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=extensions.select_locale)
+    app.register_blueprint(health)
     app.register_blueprint(public)
     app.register_blueprint(forwarded)
     app.register_blueprint(tracking)

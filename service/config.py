@@ -24,6 +24,7 @@ MAIL_BACKENDS = ("file", "sendgrid", "smtp")
 REQUEST_STEPS = {"file": 1, "sendgrid": 2, "smtp": 10}
 MEGABYTE = 1024 * 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")  # a BASE_URL nobody else can reach
 
 
 class ConfigError(Exception):
@@ -340,7 +341,30 @@ def _cross_checks(environ: Mapping[str, str], values: Values) -> list[str]:
                 f"flight ({in_flight:g} s with MAIL_BACKEND={backend} and MAIL_REQUEST_TIMEOUT="
                 f"{request:g}), got {timeout:g}"
             )
+    base = values.get("base_url", "")
+    public = urlsplit(base).hostname not in LOCAL_HOSTS
+    if backend in ("sendgrid", "smtp") and base.startswith("http://") and public:
+        # Mail providers send RFC 8058's one-click unsubscribe only to an https:// link.
+        problems.append(
+            f"BASE_URL: must be https:// when MAIL_BACKEND={backend} (people click its links "
+            f"in real emails, and one-click unsubscribe needs HTTPS), got {base}"
+        )
     return problems
+
+
+def _with_files(environ: Mapping[str, str], problems: list[str]) -> dict[str, str]:
+    """`environ`, each variable unset but given as NAME_FILE read from that file (Docker and
+    Compose secrets are mounted as files)."""
+    merged = dict(environ)
+    for variable in VARIABLES:
+        path = _env(environ, f"{variable.name}_FILE")
+        if path is None or _env(environ, variable.name) is not None:
+            continue
+        try:
+            merged[variable.name] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            problems.append(f"{variable.name}_FILE: cannot read {path} ({exc.strerror})")
+    return merged
 
 
 def _env(environ: Mapping[str, str], name: str) -> str | None:
@@ -358,6 +382,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             **os.environ,
         }
     problems: list[str] = []
+    environ = _with_files(environ, problems)
     values: Values = {}
     for variable in VARIABLES:
         raw = _env(environ, variable.name)
@@ -381,3 +406,16 @@ def markdown_table() -> str:
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     lines += [f"| `{v.name}` | {v.shown} | {v.doc} |" for v in VARIABLES]
     return "\n".join(lines)
+
+
+def env_example() -> str:
+    """`.env.example`: every variable, commented out, with its meaning and default."""
+    lines = [
+        "# Convier's settings: copy to .env (read from the working directory) or set them in the",
+        "# environment. Every variable can also be given as NAME_FILE, the path of a file holding",
+        "# its value (Docker and Compose secrets). Generated from service/config.py's VARIABLES.",
+    ]
+    for v in VARIABLES:
+        default = v.shown.replace("`", "")
+        lines += ["", f"# {v.doc.replace('`', '')} (default: {default})", f"# {v.name}="]
+    return "\n".join(lines) + "\n"

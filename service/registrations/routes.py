@@ -189,9 +189,3 @@ def release(token: str) -> BaseResponse | tuple[str, int]:
 def home() -> str:
     """A short page saying what this service is."""
     return render_template("public/home.html")
-
-
-@public.get("/healthz")
-def health() -> dict[str, str]:
-    """Liveness probe for the load balancer."""
-    return {"status": "ok"}

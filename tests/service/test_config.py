@@ -94,3 +94,32 @@ def test_every_setting_is_a_variable_and_the_readme_lists_them_all():
         "paste service.config.markdown_table() into README.md's Configuration section:\n"
         + markdown_table()
     )
+
+
+def test_a_real_mail_backend_needs_an_https_base_url(tmp_path):
+    smtp = {"CONVIER_VAR_DIR": str(tmp_path), "MAIL_BACKEND": "smtp", "SMTP_URL": "smtp://m:25"}
+    with pytest.raises(ConfigError) as error:
+        load_settings({**smtp, "BASE_URL": "http://convier.example.org"})
+    assert [p.split(":")[0] for p in error.value.problems] == ["BASE_URL"]
+    assert "one-click unsubscribe needs HTTPS" in error.value.problems[0]
+    assert load_settings({**smtp, "BASE_URL": "https://convier.example.org"}).base_url
+    assert load_settings({**smtp, "BASE_URL": "http://localhost:8000"}).base_url  # a trial
+    assert load_settings({"CONVIER_VAR_DIR": str(tmp_path), "BASE_URL": "http://x.org"})
+
+
+def test_secrets_can_be_read_from_files(tmp_path):
+    key = tmp_path / "secret_key"
+    key.write_text("a-secret-from-a-file-0123456789\n")
+    settings = load_settings(
+        {
+            "CONVIER_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "SECRET_KEY_FILE": str(key),
+        }
+    )
+    assert settings.secret_key == "a-secret-from-a-file-0123456789"
+    with pytest.raises(ConfigError) as error:
+        load_settings({"CONVIER_VAR_DIR": str(tmp_path), "SMTP_URL_FILE": str(tmp_path / "no")})
+    assert error.value.problems == [
+        f"SMTP_URL_FILE: cannot read {tmp_path / 'no'} (No such file or directory)"
+    ]
