@@ -52,10 +52,10 @@ class Message(Base):
         ForeignKey("contact.id", ondelete="CASCADE"), index=True
     )
     invitation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitation.id", ondelete="SET NULL")
+        ForeignKey("invitation.id", ondelete="SET NULL"), index=True
     )
     registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registration.id", ondelete="SET NULL")
+        ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     # Values that belong to this email only (a subject override, the offer's deadline…).

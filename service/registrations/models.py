@@ -104,7 +104,7 @@ class Invitation(Base):
     funnel: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The invitation whose link brought this one (a forwarded invitation), for attribution.
     forwarded_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitation.id", ondelete="SET NULL")
+        ForeignKey("invitation.id", ondelete="SET NULL"), index=True
     )
     # Colleagues this link has sent an invitation to, capped by the event's forward_limit.
     forwards: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
