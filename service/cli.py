@@ -7,6 +7,7 @@ import click
 
 from service.cli_context import Context, LazyGroup, pass_ctx
 from service.config import LOG_LEVELS
+from service.queue import QUEUES
 
 # name: (where the command is, its one-line help as `convier --help` lists it). A module that
 # adds commands to another's group is named here (registrations adds `event show`…, sending
@@ -134,11 +135,20 @@ def serve(bind: str, workers: int, threads: int) -> None:
 @main.command("worker")
 @click.option("--concurrency", default=2, show_default=True)
 @click.option("--no-beat", is_flag=True, help="leave beat to a separate `celery -A tasks beat`")
-def worker(concurrency: int, no_beat: bool) -> None:
+@click.option(
+    "--queues",
+    default=",".join(QUEUES),
+    show_default=True,
+    help="interactive (emails people wait for, webhooks, the tick), bulk (campaigns), or both",
+)
+def worker(concurrency: int, no_beat: bool, queues: str) -> None:
     """Run a Celery worker, with the beat scheduler unless --no-beat."""
     from service.runner import run_worker
 
-    run_worker(concurrency, beat=not no_beat)
+    chosen = [name.strip() for name in queues.split(",") if name.strip()]
+    if not chosen or set(chosen) - set(QUEUES):
+        raise click.BadParameter(f"one or more of {', '.join(QUEUES)}", param_hint="--queues")
+    run_worker(concurrency, beat=not no_beat, queues=chosen)
 
 
 @main.command("run")

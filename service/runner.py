@@ -6,7 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from types import FrameType
+
+from service.queue import QUEUES
 
 
 def gunicorn_args(
@@ -20,18 +23,12 @@ def gunicorn_args(
     ]  # fmt: skip
 
 
-def worker_args(concurrency: int, beat: bool) -> list[str]:
-    """The celery command line of a worker (and beat)."""
+def worker_args(concurrency: int, beat: bool, queues: Sequence[str] = QUEUES) -> list[str]:
+    """The celery command line of a worker (and beat) consuming `queues`."""
     args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "tasks",
-        "worker",
-        "--loglevel=INFO",
-        f"--concurrency={concurrency}",
-    ]
+        sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
+        f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
+    ]  # fmt: skip
     return [*args, "--beat"] if beat else args
 
 
@@ -41,9 +38,9 @@ def run_gunicorn(bind: str, workers: int, threads: int) -> None:
     os.execv(args[0], args)  # noqa: S606 - our own interpreter and arguments
 
 
-def run_worker(concurrency: int, beat: bool) -> None:
+def run_worker(concurrency: int, beat: bool, queues: Sequence[str] = QUEUES) -> None:
     """Replace this process with a Celery worker."""
-    args = worker_args(concurrency, beat)
+    args = worker_args(concurrency, beat, queues)
     os.execv(args[0], args)  # noqa: S606 - our own interpreter and arguments
 
 

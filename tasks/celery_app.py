@@ -9,10 +9,21 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging
+from kombu import Queue
 
 from service.config import ConfigError, Settings, load_settings
 from service.logs import configure_logging
-from service.queue import TICK_TASK
+from service.queue import (
+    BUILD_TASK,
+    DRAIN_BUDGET_SECONDS,
+    DRAIN_TASK,
+    EVENTS_TASK,
+    INTERACTIVE,
+    QUEUES,
+    ROUTES,
+    SEND_TASK,
+    TICK_TASK,
+)
 
 TASK_MODULES = ["tasks.mail", "tasks.campaigns", "tasks.tracking", "tasks.periodic"]
 
@@ -43,8 +54,27 @@ def configure(app: Celery, config: Settings) -> Celery:
             },
         },
         beat_schedule_filename=str(config.var_dir / "celerybeat-schedule"),
+        task_queues=[Queue(name) for name in QUEUES],
+        task_default_queue=INTERACTIVE,
+        task_routes={name: {"queue": queue} for name, queue in ROUTES.items()},
+        task_annotations=time_limits(config),
     )
     return app
+
+
+def time_limits(config: Settings) -> dict[str, dict[str, float]]:
+    """Each task's soft time limit (SoftTimeLimitExceeded: the task stops where it is; its rows
+    are found again by the tick) and hard one (the process is replaced), in seconds. A send
+    outlasts one message in flight; a drain, its budget and one batch."""
+    in_flight = config.mail_in_flight_seconds
+    soft = {
+        SEND_TASK: 2 * in_flight,
+        DRAIN_TASK: DRAIN_BUDGET_SECONDS + 2 * in_flight,
+        BUILD_TASK: 3600.0,
+        EVENTS_TASK: 300.0,
+        TICK_TASK: 300.0,
+    }
+    return {name: {"soft_time_limit": s, "time_limit": s + 60} for name, s in soft.items()}
 
 
 @setup_logging.connect

@@ -7,16 +7,12 @@ import time
 
 from service.campaigns.services import rate_of_message
 from service.mail import outbox
-from service.queue import DRAIN_TASK, SEND_TASK
+from service.queue import DRAIN_BUDGET_SECONDS, DRAIN_TASK, SEND_TASK
 from service.sending.delivery import deliver, sweep
 from tasks.celery_app import celery
 from tasks.resources import resources
 
 log = logging.getLogger(__name__)
-
-# A drain hands over to a fresh task after this long, so that one task never holds a worker
-# for a whole campaign and a pause or a new deploy takes effect quickly.
-DRAIN_BUDGET_SECONDS = 20.0
 
 
 @celery.task(name=SEND_TASK, ignore_result=True)

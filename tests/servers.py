@@ -136,7 +136,10 @@ def live_server(
 
 @contextmanager
 def celery_worker(
-    env: Mapping[str, str] | None = None, concurrency: int = 2, beat: bool = False
+    env: Mapping[str, str] | None = None,
+    concurrency: int = 2,
+    beat: bool = False,
+    queues: str = "interactive,bulk",
 ) -> Iterator[LogWatcher]:
     """A real Celery worker (and beat) on the configured broker; yields a watcher of its log.
     Tasks left in the broker by earlier tests (emails of rows long deleted) are purged first."""
@@ -144,7 +147,7 @@ def celery_worker(
 
     get_celery().control.purge()
     args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
-            f"--concurrency={concurrency}", "--pool=prefork",
+            f"--concurrency={concurrency}", "--pool=prefork", f"--queues={queues}",
             "--without-gossip", "--without-mingle",
             f"--hostname=test-{os.getpid()}-{free_port()}@%h"]  # fmt: skip
     if beat:
