@@ -68,6 +68,7 @@ class Settings:
     trusted_proxies: int = 0
     log_format: str = "text"
     log_level: str = "INFO"
+    sentry_dsn: str | None = None
 
     @property
     def broker_url(self) -> str:
@@ -313,6 +314,8 @@ VARIABLES: tuple[Variable, ...] = (
       "`json`: one JSON object per line (time, level, logger, context, message)"),
     V("LOG_LEVEL", "log_level", one_of(*LOG_LEVELS), "INFO", "`INFO`",
       "the least severe lines kept (`DEBUG` shows each beat tick)"),
+    V("SENTRY_DSN", "sentry_dsn", url("http", "https"), None, "unset: no report",
+      "errors of every process reported to Sentry, personal data scrubbed"),
 )  # fmt: skip
 del V
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    got_request_exception,
+    jsonify,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -115,4 +123,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unexpected error on %s %s", request.method, redact_tokens(request.path))
+        # Handled here, the error would never reach Flask's own signal: error reports (Sentry)
+        # listen to it.
+        got_request_exception.send(app, exception=exc)
         return _error(500, "internal", "An unexpected error occurred; it has been logged.")

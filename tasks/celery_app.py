@@ -12,6 +12,7 @@ from celery.signals import setup_logging
 from kombu import Queue
 
 from service.config import ConfigError, Settings, load_settings
+from service.error_reports import init_error_reports
 from service.logs import configure_logging
 from service.queue import (
     BUILD_TASK,
@@ -79,9 +80,11 @@ def time_limits(config: Settings) -> dict[str, dict[str, float]]:
 
 @setup_logging.connect
 def _log_as_the_settings_say(**_kwargs: Any) -> None:
-    # Connected, this replaces Celery's own logging set-up in workers and beat alike.
+    # Connected, this replaces Celery's own logging set-up in workers and beat alike; errors
+    # go to Sentry as well when SENTRY_DSN is set.
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
+    init_error_reports(settings)
 
 
 @cache
