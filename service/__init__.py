@@ -16,7 +16,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """The Flask application; `config` is Settings, an environment mapping, or None (os.environ)."""
     from flask import Flask
 
-    from service import error_pages, extensions, formatting, headers, inputs, limits, logs
+    from service import error_pages, extensions, formatting, headers, inputs, limits, logs, metrics
     from service.api.routes import api
     from service.health import health
     from service.registrations import page_cache
@@ -28,6 +28,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__)
     inputs.init_app(app)
     logs.init_app(app)
+    metrics.init_app(app, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SECRET_KEY_FALLBACKS=list(settings.secret_keys_old),

@@ -69,6 +69,7 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     sentry_dsn: str | None = None
+    metrics_token: str | None = None
 
     @property
     def broker_url(self) -> str:
@@ -316,6 +317,8 @@ VARIABLES: tuple[Variable, ...] = (
       "the least severe lines kept (`DEBUG` shows each beat tick)"),
     V("SENTRY_DSN", "sentry_dsn", url("http", "https"), None, "unset: no report",
       "errors of every process reported to Sentry, personal data scrubbed"),
+    V("METRICS_TOKEN", "metrics_token", secret, None, "unset: no `/metrics`",
+      "the bearer token Prometheus sends to read `/metrics`"),
 )  # fmt: skip
 del V
 

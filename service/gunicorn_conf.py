@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -47,3 +48,21 @@ class RedactingLogger(Logger):
             key: redact_tokens(value) if isinstance(value, str) else value
             for key, value in atoms.items()
         }
+
+
+def on_starting(_server: Any) -> None:
+    """Start the request metrics afresh: the files of the workers of a former run are stale."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker's request metrics stop counting once it is gone (multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

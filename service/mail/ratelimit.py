@@ -172,9 +172,17 @@ class Pause:
             value = self.path.read_text() if self.path.exists() else None
         return float(value) if value else 0.0
 
-    def hold_until(self, moment: float) -> None:
-        """Pause every worker until `moment`, unless a longer pause already holds."""
+    def throttles(self) -> int:
+        """How many times the provider has asked to wait (429s) since the store began."""
         if self._redis is not None:
+            return int(self._redis.get(f"{self.key}:count") or 0)
+        counted = self.path.with_suffix(".count")
+        return int(counted.read_text() or 0) if counted.exists() else 0
+
+    def hold_until(self, moment: float) -> None:
+        """Pause every worker until `moment`, unless a longer pause already holds; count it."""
+        if self._redis is not None:
+            self._redis.incr(f"{self.key}:count")
             # One atomic script: the later moment wins even when two workers race.
             self._redis.eval(
                 "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
@@ -195,3 +203,5 @@ class Pause:
                 state.seek(0)
                 state.truncate()
                 state.write(repr(moment))
+            counted = self.path.with_suffix(".count")  # under the same lock
+            counted.write_text(str(int(counted.read_text() or 0) + 1 if counted.exists() else 1))
