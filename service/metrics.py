@@ -59,9 +59,7 @@ class ServiceCollector(Collector):
         now = utcnow()
         with self.db.transaction(write=False) as session:
             by_status: dict[MessageStatus, int] = dict(
-                session.execute(
-                    select(Message.status, func.count()).group_by(Message.status)
-                ).all()
+                session.execute(select(Message.status, func.count()).group_by(Message.status)).all()
             )
             oldest = session.scalar(
                 select(func.min(Message.due_at)).where(Message.status == MessageStatus.QUEUED)
