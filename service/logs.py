@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s"
 JSON_FIELDS = "%(levelname)s %(name)s %(context)s %(message)s"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# The password of a URL (a database's, SMTP_URL's, a broker's): `scheme://user:…@host`.
+URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]+@")
 # Celery's own lines about each tick ("received", "succeeded", beat's "sending due task"): the
 # tick runs every TICK_SECONDS, and they would bury the rest; the tick logs one DEBUG line.
 ROUTINE_TASKS = ("convier.tick",)
@@ -38,9 +40,9 @@ def current_context() -> str:
 
 
 def redact(record: logging.LogRecord) -> None:
-    """Rewrite the record with the credentials of its paths written `…`."""
+    """Rewrite the record with the credentials of its paths and URLs written `…`."""
     message = record.getMessage()
-    redacted = redact_tokens(message)
+    redacted = URL_PASSWORD.sub(r"\1…@", redact_tokens(message))
     if redacted != message:
         record.msg, record.args = redacted, None
 

@@ -67,6 +67,18 @@ def test_a_request_logs_json_lines_with_its_id_and_no_personal_link(settings, lo
     assert records[0]["level"] == "INFO"
 
 
+def test_passwords_in_urls_are_written_with_an_ellipsis(logged):
+    logging.getLogger("service.example").warning(
+        "cannot reach smtp://mailer:s3cr3t@smtp.example.org:587 nor %s",
+        "postgresql+psycopg://convier:hunter2@db:5432/convier",
+    )
+    [record] = lines(logged)
+    assert record["message"] == (
+        "cannot reach smtp://mailer:…@smtp.example.org:587 nor "
+        "postgresql+psycopg://convier:…@db:5432/convier"
+    )
+
+
 def test_celerys_lines_about_the_tick_are_dropped_and_the_others_kept(logged):
     trace = logging.getLogger("celery.app.trace")
     trace.info("Task convier.tick[abc] succeeded in 0.01s: 0")
