@@ -10,6 +10,7 @@ registrations by status, and the tasks waiting in each queue."""
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ LATENCY = Histogram(
 )
 
 metrics = Blueprint("metrics", __name__)
+log = logging.getLogger(__name__)
 
 
 class ServiceCollector(Collector):
@@ -110,11 +112,16 @@ class ServiceCollector(Collector):
         family = GaugeMetricFamily(
             "convier_queue_tasks", "Tasks waiting in each Celery queue", labels=["queue"]
         )
-        with Connection(self.settings.broker_url, connect_timeout=2) as connection:
-            channel = connection.default_channel
-            for queue in QUEUES:
-                _, count, _ = channel.queue_declare(queue=queue, passive=True)
-                family.add_metric([queue], count)
+        try:
+            with Connection(self.settings.broker_url, connect_timeout=2) as connection:
+                channel = connection.default_channel
+                for queue in QUEUES:
+                    # Declared as the workers declare it (a queue no task has reached yet does
+                    # not exist on Redis); the answer holds its length.
+                    _, count, _ = channel.queue_declare(queue=queue)
+                    family.add_metric([queue], count)
+        except Exception as error:  # the broker down: the other metrics still answer
+            log.warning("no queue lengths: the broker does not answer (%s)", error)
         return family
 
 
