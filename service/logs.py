@@ -93,6 +93,8 @@ def logging_config(fmt: str, level: str, stream: IO[str] | None = None) -> dict[
         "root": {"level": level, "handlers": ["main"]},
         "loggers": {
             **{name: {"filters": ["routine"]} for name in CELERY_ROUTINE_LOGGERS},
+            # Alembic's lines say how it reads the schema, at every /readyz: its warnings only.
+            "alembic": {"level": "WARNING"},
             # gunicorn's logs join ours (its access lines already redacted, see gunicorn_conf).
             "gunicorn.error": {"handlers": [], "propagate": True},
             "gunicorn.access": {"handlers": [], "propagate": True},

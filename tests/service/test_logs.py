@@ -100,3 +100,12 @@ def test_a_worker_logs_json_lines_with_the_task_id(db):
     assert record["context"] == sent.id
     assert record["message"] == "tick: 0 seat offers expired"
     assert record["level"] == "DEBUG"
+
+
+def test_readiness_probes_leave_no_line_at_info(settings, db, logged):
+    app = create_app(settings)
+    try:
+        assert app.test_client().get("/readyz").status_code == 200
+    finally:
+        app.extensions["convier.db"].dispose()
+    assert [r["logger"] for r in lines(logged)] == []
