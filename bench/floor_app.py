@@ -9,6 +9,8 @@ DATABASE_URL and SECRET_KEY as for the app.
   token, POST checks it and answers 303.
 - db: csrf, and each POST commits one INSERT INTO floor_registration (one transaction).
 - db2: db, and each GET reads its invitation by primary key first.
+
+A click is three requests: the page, the POST, and the page again (the 303's target).
 """
 
 from __future__ import annotations
@@ -98,10 +100,13 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
                 abort(404)
         return render_template("page.html", token=token, first_name=first_name)
 
+    # Writes start as the application's do (BEGIN IMMEDIATE on SQLite: service.db.Database).
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine is not None else None
+
     @app.post("/r/<token>/register")
     def register(token: str) -> Response:
-        if engine is not None:
-            with engine.begin() as connection:
+        if writer is not None:
+            with writer.begin() as connection:
                 connection.execute(
                     insert(registration).values(token=token, created_at=datetime.now(UTC))
                 )

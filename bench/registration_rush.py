@@ -72,6 +72,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--redis-url",
+        help="the app's REDIS_URL (broker, rate limits); unset: the embedded SQLite broker",
+    )
+    parser.add_argument(
+        "--against-floor",
+        action="store_true",
+        help="alternate each run with one of the stack's floor (bench/stack_floor.py, db2)",
+    )
     return parser.parse_args(argv)
 
 
@@ -333,7 +342,8 @@ class Load:
 
 
 async def click(client: aiohttp.ClientSession, base_url: str, token: str, load: Load) -> None:
-    """One person's click: the page, then the register button; records latencies or the error."""
+    """One person's click: the page, the register button, and the page the browser is sent back
+    to (the 303's target); records latencies or the error."""
     started = time.perf_counter()
     async with client.get(f"{base_url}/r/{token}") as page:
         body = await page.text()
@@ -346,12 +356,17 @@ async def click(client: aiohttp.ClientSession, base_url: str, token: str, load: 
         f"{base_url}/r/{token}/register", data={"csrf_token": match.group(1)}, allow_redirects=False
     ) as answer:
         await answer.read()
-    done = time.perf_counter()
     if answer.status != 303:
         load.errors.append(f"POST {answer.status}")
         return
-    load.clicks.append(done - started)
-    load.posts.append(done - posted)
+    answered = time.perf_counter()
+    async with client.get(f"{base_url}{answer.headers['Location']}") as reloaded:
+        await reloaded.read()
+    if reloaded.status != 200:
+        load.errors.append(f"GET after POST {reloaded.status}")
+        return
+    load.clicks.append(time.perf_counter() - started)
+    load.posts.append(answered - posted)
 
 
 async def client_loop(base_url: str, links: asyncio.Queue[str], load: Load) -> None:
@@ -427,13 +442,24 @@ def measure(load: Load, cpu: CpuTimes, links: int, checks: list[Check]) -> RunRe
     )
 
 
+def flush_redis(url: str) -> None:
+    """Empty the Redis database of the run: no task or rate count left by an earlier one."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def database_url(args: argparse.Namespace, workdir: Path) -> str:
+    """The run's database: `--postgres-url`, emptied, or a new SQLite file in `workdir`."""
+    if args.database == "postgres":
+        reset_postgres(args.postgres_url)
+        return str(args.postgres_url)
+    return f"sqlite:///{workdir / 'rush.sqlite'}"
+
+
 def one_run(args: argparse.Namespace, workdir: Path) -> RunResult:
     """Fresh database, fresh server, one rush, then the checks."""
-    if args.database == "postgres":
-        url = args.postgres_url
-        reset_postgres(url)
-    else:
-        url = f"sqlite:///{workdir / 'rush.sqlite'}"
+    url = database_url(args, workdir)
     upgrade(url)
     port = free_port()
     env = {
@@ -444,6 +470,9 @@ def one_run(args: argparse.Namespace, workdir: Path) -> RunResult:
         # Every simulated invitee clicks from 127.0.0.1: the per-address limit would stop them.
         "RATE_LIMIT_PER_ADDRESS": "1000000 per minute",
     }
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+        flush_redis(args.redis_url)
     database = Database(url)
     log = workdir / "gunicorn.log"
     try:
@@ -505,9 +534,89 @@ def table_row(args: argparse.Namespace, results: list[RunResult]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def configuration(args: argparse.Namespace) -> str:
+    """What the run deploys: the embedded default, production, or another mix."""
+    if args.database == "sqlite" and not args.redis_url:
+        return "embedded (SQLite + SQLite broker)"
+    if args.database == "postgres" and args.redis_url:
+        return "production (PostgreSQL + Redis)"
+    return f"{args.database} + {'Redis' if args.redis_url else 'SQLite broker'}"
+
+
+PAIR_HEADER = (
+    "| pair | floor clicks/s | app registrations/s | rate ratio | floor click p99 ms "
+    "| app click p99 ms | p99 ratio | app CPU ms/reg: server / PostgreSQL / clients "
+    "| other processes, cores (floor, app) |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def pair_row(label: str, floor: RunResult, app: RunResult) -> str:
+    """A Markdown row under PAIR_HEADER for one floor run and the app run beside it."""
+    cells = [
+        label,
+        f"{floor.rate:.0f}",
+        f"{app.rate:.0f}",
+        f"{app.rate / floor.rate:.2f}",
+        f"{floor.click_p99 * 1000:.0f}",
+        f"{app.click_p99 * 1000:.0f}",
+        f"{app.click_p99 / floor.click_p99:.2f}",
+        f"{app.server_cpu * 1000:.1f} / {app.database_cpu * 1000:.1f} / "
+        f"{app.client_cpu * 1000:.1f}",
+        f"{floor.other_cores:.2f}, {app.other_cores:.2f}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def against_floor(args: argparse.Namespace) -> int:
+    """`--runs` pairs of a floor run (db2, same database) and an app run, in alternating order
+    (floor first, then app first…) so that a drift of the machine's speed touches both alike;
+    the ratios of each pair and their medians."""
+    from stack_floor import one_run as floor_run
+
+    def floor() -> RunResult:
+        with tempfile.TemporaryDirectory(prefix="convier-floor-") as workdir:
+            url = None if args.database == "postgres" else f"sqlite:///{workdir}/floor.sqlite"
+            result = floor_run(args, "db2", Path(workdir), url)
+        print(f"  floor: {describe(result)}", flush=True)
+        return result
+
+    def app() -> RunResult:
+        with tempfile.TemporaryDirectory(prefix="convier-rush-") as workdir:
+            result = one_run(args, Path(workdir))
+        print(f"  app:   {describe(result)}", flush=True)
+        return result
+
+    pairs = []
+    for run in range(1, args.runs + 1):
+        print(f"pair {run}/{args.runs}", flush=True)
+        if run % 2:
+            pairs.append((floor(), app()))
+        else:
+            later_app = app()
+            pairs.append((floor(), later_app))
+    print(
+        f"\n{configuration(args)}, {args.workers}×{args.threads}, {args.links} links, "
+        f"{args.seats} seats, {args.clients} clients"
+    )
+    print(PAIR_HEADER)
+    for number, (f, a) in enumerate(pairs, 1):
+        print(pair_row(str(number), f, a))
+    rate = statistics.median(a.rate / f.rate for f, a in pairs)
+    p99 = statistics.median(a.click_p99 / f.click_p99 for f, a in pairs)
+    print(
+        f"\nmedian rate ratio {rate:.2f} (target ≥ 0.80); median p99 ratio {p99:.2f} "
+        "(target ≤ 1.50)"
+    )
+    runs = [r for pair in pairs for r in pair]
+    return 0 if all(not r.errors and not r.failed_checks for r in runs) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark `--runs` times and print the table row; 1 when anything failed."""
     args = parse_args(argv)
+    if args.against_floor:
+        return against_floor(args)
+    print(configuration(args), flush=True)
     results = []
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="convier-rush-") as workdir:

@@ -84,22 +84,27 @@ def floor_command(bind: str, workers: int, threads: int) -> list[str]:
     ]
 
 
-def one_run(args: argparse.Namespace, level: str, workdir: Path) -> RunResult:
-    """Fresh schema and invitations, fresh server at `level`, one rush, then the rows written."""
-    reset_postgres(args.postgres_url)
+def one_run(
+    args: argparse.Namespace, level: str, workdir: Path, url: str | None = None
+) -> RunResult:
+    """Fresh schema and invitations, fresh server at `level`, one rush, then the rows written.
+    `url` is the database (default: `--postgres-url`); an SQLite one is a new file."""
+    url = url or args.postgres_url
+    if url.startswith("postgresql"):
+        reset_postgres(url)
     tokens = [secrets.token_urlsafe(54) for _ in range(args.links)]  # as long as the app's
-    database = Database(args.postgres_url)
+    database = Database(url)
     port = free_port()
     env = {
         **LEVELS[level],
-        "DATABASE_URL": args.postgres_url,
+        "DATABASE_URL": url,
         "SECRET_KEY": secrets.token_urlsafe(32),
     }
     log = workdir / "gunicorn.log"
     try:
         metadata.create_all(database.engine)
-        with database.engine.begin() as connection:
-            connection.execute(
+        with database.transaction() as session:
+            session.execute(
                 insert(invitation), [{"token": t, "first_name": "Personne"} for t in tokens]
             )
         command = floor_command(f"127.0.0.1:{port}", args.workers, args.threads)
@@ -107,8 +112,8 @@ def one_run(args: argparse.Namespace, level: str, workdir: Path) -> RunResult:
             before = CpuTimes.now(server.pid, database)
             load = asyncio.run(rush(f"http://127.0.0.1:{port}", tokens, args.clients))
             cpu = CpuTimes.now(server.pid, database) - before
-        with database.engine.connect() as connection:
-            rows = connection.scalar(select(func.count()).select_from(registration))
+        with database.transaction(write=False) as session:
+            rows = session.scalar(select(func.count()).select_from(registration))
     finally:
         database.dispose()
     expected = args.links if LEVELS[level]["CONVIER_FLOOR_LEVEL"] in WRITING else 0

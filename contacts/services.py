@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Mapping
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from contacts import cleaning
@@ -50,3 +52,13 @@ def list_sizes(session: Session) -> list[tuple[str, int]]:
         .order_by(MailingList.name)
     )
     return [(name, members) for name, members in rows]
+
+
+def rename(session: Session, contact_id: int, names: Mapping[str, str]) -> None:
+    """Set the contact's names given (first_name, last_name, organisation) in one statement."""
+    session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id)
+        .values(**names)
+        .execution_options(synchronize_session=False)
+    )

@@ -79,9 +79,11 @@ def isoformat(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def insert_ignoring_duplicates(session: Session, target: Any, *unique_columns: Any) -> Any:
-    """INSERT … ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL and SQLite alike."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def insert_ignoring_duplicates(session: Session | str, target: Any, *unique_columns: Any) -> Any:
+    """INSERT … ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL and SQLite alike, for the
+    database of `session` or the dialect named."""
+    name = session if isinstance(session, str) else session.get_bind().dialect.name
+    dialect = postgresql if name == "postgresql" else sqlite
     return dialect.insert(target).on_conflict_do_nothing(index_elements=list(unique_columns))
 
 

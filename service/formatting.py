@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale, lazy_gettext
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_babel import format_datetime, get_locale, get_translations, lazy_gettext
 
 from service.events.models import Question, SpeakerRole
 
@@ -71,8 +73,25 @@ def lang_url(code: str) -> str:
     return url_for("public.home", lang=code)
 
 
+def _translations() -> Any:
+    # Flask-Babel finds the request's catalogue anew for every message (a page has twenty):
+    # found once per request instead.
+    try:
+        return g.convier_translations
+    except AttributeError:
+        g.convier_translations = translations = get_translations()
+        return translations
+
+
 def init_app(app: Flask) -> None:
-    """Register the filters and the globals of the templates."""
+    """Register the filters and the globals of the templates (after Flask-Babel's set-up)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: _translations().ugettext(message),
+        ngettext=lambda one, many, n: _translations().ungettext(one, many, n),
+        pgettext=lambda context, message: _translations().upgettext(context, message),
+        npgettext=lambda context, one, many, n: _translations().unpgettext(context, one, many, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         long_date=long_date,
         clock=clock,

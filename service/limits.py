@@ -70,6 +70,13 @@ def init_app(
         limiter.shared_limit(settings.bad_token_limit, "bad-token", deduct_when=_unauthorised)(
             blueprint
         )
+    counted = {blueprint.name for blueprint in authenticated}
+
+    @limiter.request_filter
+    def _not_counted() -> bool:
+        # Pages people read cost nothing to check (the registration rush reads two per click).
+        return request.method in ("GET", "HEAD") and request.blueprint not in counted
+
     app.extensions["convier.limiter"] = limiter
     return limiter
 

@@ -16,15 +16,16 @@ log = logging.getLogger(__name__)
 
 
 @celery.task(name=SEND_TASK, ignore_result=True)
-def send(message_id: int) -> bool:
-    """Send one outbox row unless another worker has it or it is done."""
+def send(*message_ids: int) -> int:
+    """Send the outbox rows handed over (registration emails) that no other worker has and that
+    are not done; how many were claimed."""
     worker = resources()
     with worker.db.transaction() as session:
-        claimed = outbox.claim_message(session, message_id)
+        claimed = outbox.claim_messages(session, message_ids)
     if claimed:
         limiter = worker.limiter(None, None)
-        deliver(worker.db, worker.settings, worker.backend, [message_id], limiter, worker.pause)
-    return claimed
+        deliver(worker.db, worker.settings, worker.backend, claimed, limiter, worker.pause)
+    return len(claimed)
 
 
 @celery.task(name=DRAIN_TASK, ignore_result=True)

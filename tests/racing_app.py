@@ -22,6 +22,7 @@ from service.db import Database, utcnow
 from service.events.models import Event
 from service.registrations import services
 from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.personal_link import PersonalLink
 
 RACE_DELAY = float(os.environ.get("RACE_DELAY_MS", "0")) / 1000
 UNGUARDED = os.environ.get("UNGUARDED") == "1"
@@ -37,11 +38,12 @@ def slow_lock_event(session: Session, event_id: int) -> Event:
 
 def naive_register(
     session: Session,
-    invitation: Invitation,
+    link: PersonalLink,
     answers: Mapping[str, Any],
     now: datetime | None = None,
 ) -> Registration:
     """Read the counters, decide, write them back: what concurrent requests overbook."""
+    invitation = session.get_one(Invitation, link.invitee.invitation_id)
     event = session.scalars(
         select(Event)
         .where(Event.id == invitation.event_id)

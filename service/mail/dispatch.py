@@ -3,12 +3,14 @@ send, campaigns to build."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
 from service.db import after_commit
+from service.mail.handoff import Handoff
 from service.queue import BUILD_TASK, DRAIN_TASK, EVENTS_TASK, SEND_TASK
 
 log = logging.getLogger(__name__)
@@ -26,16 +28,16 @@ def _send_task(name: str, args: list[int] | None = None) -> None:
         log.warning("could not hand %s%s to the broker; the tick will send it", name, args or "")
 
 
+# One send task for the registration emails committed within a few milliseconds of each other.
+_handoff = Handoff(lambda message_ids: _send_task(SEND_TASK, message_ids))
+atexit.register(_handoff.flush)
+
+
 def send_after_commit(session: Session, message_ids: Sequence[int]) -> None:
-    """One send task per row (registration emails: each leaves as soon as possible)."""
+    """Registration emails: each leaves as soon as possible, in the next send task."""
     ids = list(message_ids)
-
-    def send_each() -> None:
-        for message_id in ids:
-            _send_task(SEND_TASK, [message_id])
-
     if ids:
-        after_commit(session, send_each)
+        after_commit(session, lambda: _handoff.put(ids))
 
 
 def drain_after_commit(session: Session, workers: int = 1) -> None:

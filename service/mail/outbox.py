@@ -14,13 +14,14 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from service.db import insert_ignoring_duplicates, utcnow
+from service.db import among, insert_ignoring_duplicates, utcnow
 from service.mail.envelope import Outcome, Result
 from service.mail.models import Message, MessageStatus
 
@@ -74,8 +75,14 @@ def queue(session: Session, messages: Sequence[NewMessage]) -> list[int]:
         }
         for m in messages
     ]
-    statement = insert_ignoring_duplicates(session, Message, Message.key).returning(Message.id)
-    return list(session.scalars(statement, rows))
+    connection = session.connection()
+    return list(connection.execute(_insert_messages(connection.dialect.name), rows).scalars())
+
+
+@cache
+def _insert_messages(dialect: str) -> Any:
+    # Built once: a registration queues its confirmation through here, under the event's lock.
+    return insert_ignoring_duplicates(dialect, MESSAGE, MESSAGE.c.key).returning(MESSAGE.c.id)
 
 
 def _may_leave() -> Any:
@@ -93,16 +100,26 @@ def hold(session: Session, *where: Any, held: bool = True) -> None:
     )
 
 
-def claim_message(session: Session, message_id: int, now: datetime | None = None) -> bool:
-    """Claim one queued row for sending; False when another worker has it or it is done."""
+def claim_messages(
+    session: Session, message_ids: Sequence[int], now: datetime | None = None
+) -> list[int]:
+    """Claim the queued rows among `message_ids` for sending; the ids claimed (not those another
+    worker has, or that are done)."""
+    if not message_ids:
+        return []
     now = now or utcnow()
-    claimed = session.execute(
+    claimed = session.scalars(
         update(Message)
-        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED, _may_leave())
+        .where(
+            among(session, Message.id, message_ids, "claimed_ids"),
+            Message.status == MessageStatus.QUEUED,
+            _may_leave(),
+        )
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1)
         .returning(Message.id)
-    ).first()
-    return claimed is not None
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed)
 
 
 def claim_due(session: Session, limit: int, now: datetime | None = None) -> list[int]:

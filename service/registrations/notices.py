@@ -15,6 +15,7 @@ from service.db import isoformat
 from service.mail.dispatch import send_after_commit
 from service.mail.outbox import NewMessage, queue
 from service.registrations.models import Invitation, Registration
+from service.registrations.personal_link import Invitee
 
 
 def notify(
@@ -46,13 +47,12 @@ def notify(
 def notify_invitee(
     session: Session,
     registration: Registration,
-    invitation: Invitation,
+    invitee: Invitee,
     template: str,
     moment: datetime,
 ) -> list[int]:
-    """`notify` for the person acting on their own link, whose contact is already loaded."""
-    contact = invitation.contact
-    message = _message(registration, contact.id, contact.language, template, moment)
+    """`notify` for the person acting on their own link, whose contact is known already."""
+    message = _message(registration, invitee.contact_id, invitee.language, template, moment)
     ids = queue(session, [message])
     send_after_commit(session, ids)
     return ids

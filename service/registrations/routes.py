@@ -7,26 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from contacts.services import rename
 from service.db import utcnow
 from service.errors import DomainError, Invalid
 from service.events.calendar import event_calendar
-from service.events.models import Event
 from service.extensions import get_db, get_settings
 from service.registrations import services
 from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
 from service.registrations.forwarding import ForwardLimitReached
 from service.registrations.invitations import find_invitation
 from service.registrations.models import Invitation, Registration, RegistrationStatus
-from service.registrations.queries import waitlist_rank
+from service.registrations.personal_link import PersonalLink, open_link
 from service.security import LinkRefused
 from service.text import one_line
 
 public = Blueprint("public", __name__)
 
-Action = Callable[[Session, Invitation, datetime | None], Registration]
+Change = Callable[[Session, Invitation, datetime | None], Registration]
+Action = Callable[[Session, str], None]
+NAME_FIELDS = ("first_name", "last_name", "organisation")
 # What the page says above its buttons when a step is refused (templates/public/invitation.html).
 NOTICES = {
     RegistrationClosed: "closed",
@@ -42,16 +44,14 @@ def lang_args() -> dict[str, Any]:
 
 
 def invitation_page(
-    invitation: Invitation,
-    registration: Registration | None,
+    link: PersonalLink,
     token: str,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     notice: str | None = None,
 ) -> str:
     """The page of a personal link: the event, the person's state and what they can do."""
-    event: Event = invitation.event
-    session = object_session(invitation)
+    event, registration = link.event, link.registration
     now = utcnow()
     offer_expired = bool(
         registration is not None
@@ -61,10 +61,9 @@ def invitation_page(
     )
     return render_template(
         "public/invitation.html",
-        waitlist_rank=waitlist_rank(session, registration) if session and registration else None,
+        waitlist_rank=registration.waitlist_rank if registration else None,
         event=event,
-        invitation=invitation,
-        contact=invitation.contact,
+        contact=link.invitee,
         registration=registration,
         status=registration.status.value if registration else None,
         is_open=event.is_open(now),
@@ -82,8 +81,7 @@ def invitation_page(
 def show(token: str) -> tuple[str, int] | str:
     """The event, the person's state and the buttons that apply to it; changes nothing."""
     with get_db().transaction(write=False) as session:
-        invitation = find_invitation(session, get_settings(), token, for_page=True)
-        return invitation_page(invitation, invitation.registration, token)
+        return invitation_page(open_link(session, get_settings(), token), token)
 
 
 @public.get("/r/<token>/event.ics")
@@ -104,10 +102,8 @@ def personal_page(
     """The personal page read afresh once a step's transaction has ended: a notice above the
     buttons, or each field at fault beside what was typed."""
     with get_db().transaction(write=False) as session:
-        invitation = find_invitation(session, get_settings(), token, for_page=True)
         return invitation_page(
-            invitation,
-            invitation.registration,
+            open_link(session, get_settings(), token),
             token,
             errors=errors,
             form=request.form.to_dict() if errors else None,
@@ -132,7 +128,7 @@ def show_again(token: str) -> BaseResponse:
 def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
     try:
         with get_db().transaction() as session:
-            action(session, find_invitation(session, get_settings(), token), None)
+            action(session, token)
     except WrongState:
         pass  # a second click, or another tab: the page shows what is true now
     except LinkRefused:
@@ -142,17 +138,25 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
     return show_again(token)
 
 
-def _register(session: Session, invitation: Invitation, now: datetime | None) -> Registration:
+def _on_invitation(change: Change) -> Action:
+    """The action of a button that makes `change` to the invitation of the link."""
+
+    def act(session: Session, token: str) -> None:
+        change(session, find_invitation(session, get_settings(), token), None)
+
+    return act
+
+
+def _register(session: Session, token: str) -> None:
     form = request.form
+    link = open_link(session, get_settings(), token)
     answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
-    registration = services.register(session, invitation, answers, now)
+    services.register(session, link, answers)
     # The names are written after the seat is decided: rows are locked event first everywhere.
-    contact = invitation.contact
-    for field in ("first_name", "last_name", "organisation"):
-        value = one_line(form.get(field, ""))[:200]
-        if value and value != getattr(contact, field):
-            setattr(contact, field, value)
-    return registration
+    typed = {field: one_line(form.get(field, ""))[:200] for field in NAME_FIELDS}
+    changed = {f: v for f, v in typed.items() if v and v != getattr(link.invitee, f)}
+    if changed:
+        rename(session, link.invitee.contact_id, changed)
 
 
 @public.post("/r/<token>/register")
@@ -164,25 +168,25 @@ def register(token: str) -> BaseResponse | tuple[str, int]:
 @public.post("/r/<token>/decline")
 def decline(token: str) -> BaseResponse | tuple[str, int]:
     """ "Je ne pourrai pas venir"."""
-    return _act(token, services.decline)
+    return _act(token, _on_invitation(services.decline))
 
 
 @public.post("/r/<token>/cancel")
 def cancel(token: str) -> BaseResponse | tuple[str, int]:
     """Cancel a seat or leave the waitlist."""
-    return _act(token, services.cancel)
+    return _act(token, _on_invitation(services.cancel))
 
 
 @public.post("/r/<token>/accept")
 def accept(token: str) -> BaseResponse | tuple[str, int]:
     """Take the seat offered."""
-    return _act(token, services.accept_offer)
+    return _act(token, _on_invitation(services.accept_offer))
 
 
 @public.post("/r/<token>/release")
 def release(token: str) -> BaseResponse | tuple[str, int]:
     """Give the offered seat to the next person."""
-    return _act(token, services.release_offer)
+    return _act(token, _on_invitation(services.release_offer))
 
 
 @public.get("/")

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, bindparam, case, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,6 +37,7 @@ from service.registrations.models import (
     Step,
 )
 from service.registrations.notices import notify, notify_invitee
+from service.registrations.personal_link import Invitee, PersonalLink, Seats, Standing
 
 Status = RegistrationStatus
 
@@ -120,7 +122,7 @@ def _leave(
 
 def register(
     session: Session,
-    invitation: Invitation,
+    invitation: Invitation | PersonalLink,
     answers: Mapping[str, Any],
     now: datetime | None = None,
 ) -> Registration:
@@ -131,41 +133,83 @@ def register(
     the lock is held for a few statements and the commit. Rows are locked in the order every
     other step uses: the event first, then the invitation.
     """
-    event = invitation.event
-    registration = _current(session, invitation.id)
-    if registration is not None and registration.status.is_active:
-        return registration
+    link = invitation if isinstance(invitation, PersonalLink) else _link_of(session, invitation)
+    invitee, event, current = link.invitee, link.event, link.registration
+    if current is not None and current.status.is_active:
+        return _current(session, invitee.invitation_id)  # type: ignore[return-value]
     if not event.is_open(now or utcnow()):
         raise RegistrationClosed(event.title)
     cleaned = clean_answers(event, answers)
-    seated, position = claim_place(session, event.id)
+    seated, position = claim_place(session, invitee.event_id)
     moment = now or utcnow()
     values = _place_values(seated, position, moment) | {
         "answers": cleaned,
         "end_reason": EndReason.NONE,
     }
-    written = _write_place(session, invitation, registration, values)
+    written = _write_place(session, invitee, current, values)
     if written is None:
         # Another request of the same person won the race: give back what was counted.
-        shift_counters(session, event, held=-1 if seated else 0, waiting=0 if seated else -1)
-        return _current(session, invitation.id)  # type: ignore[return-value]
-    if invitation.responded_at is None:
-        _mark_responded(session, invitation, moment)
+        session.connection().execute(
+            _GIVE_BACK_SEAT if seated else _GIVE_BACK_PLACE, {"claimed_event": event.id}
+        )
+        return _current(session, invitee.invitation_id)  # type: ignore[return-value]
+    if invitee.responded_at is None:
+        session.connection().execute(
+            _MARK_RESPONDED, {"responding": invitee.invitation_id, "moment": moment}
+        )
     notify_invitee(
-        session, written, invitation, Email.CONFIRMATION if seated else Email.WAITLISTED, moment
+        session, written, invitee, Email.CONFIRMATION if seated else Email.WAITLISTED, moment
     )
     return written
 
 
-def _mark_responded(session: Session, invitation: Invitation, now: datetime) -> None:
-    """Record the first answer's time with one statement, without the ORM's flush."""
-    session.execute(
-        sa_update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.responded_at.is_(None))
-        .values(responded_at=now)
-        .execution_options(synchronize_session=False)
+def _link_of(session: Session, invitation: Invitation) -> PersonalLink:
+    """The personal link's view of an invitation loaded through the ORM (CLI, API, tests)."""
+    registration = _current(session, invitation.id)
+    event = invitation.event
+    return PersonalLink(
+        invitee=Invitee.of(invitation),
+        event=event,
+        registration=None
+        if registration is None
+        else Standing(
+            registration.id,
+            registration.status,
+            registration.waitlist_position,
+            None,
+            registration.offer_expires_at,
+            registration.answers,
+        ),
+        seats=Seats(event.capacity, event.seats_held, event.waitlist_count),
     )
-    set_committed_value(invitation, "responded_at", now)
+
+
+_MARK_RESPONDED = (
+    sa_update(Invitation)
+    .where(Invitation.id == bindparam("responding"), Invitation.responded_at.is_(None))
+    .values(responded_at=bindparam("moment"))
+)
+_FREE = and_(Event.waitlist_count == 0, Event.seats_held < Event.capacity)
+_CLAIM = (
+    sa_update(Event)
+    .where(Event.id == bindparam("claimed_event"))
+    .values(
+        seats_held=Event.seats_held + case((_FREE, 1), else_=0),
+        waitlist_count=Event.waitlist_count + case((_FREE, 0), else_=1),
+        waitlist_seq=Event.waitlist_seq + case((_FREE, 0), else_=1),
+    )
+    .returning(Event.waitlist_count, Event.waitlist_seq)
+)
+_GIVE_BACK_SEAT = (
+    sa_update(Event)
+    .where(Event.id == bindparam("claimed_event"))
+    .values(seats_held=Event.seats_held - 1)
+)
+_GIVE_BACK_PLACE = (
+    sa_update(Event)
+    .where(Event.id == bindparam("claimed_event"))
+    .values(waitlist_count=Event.waitlist_count - 1)
+)
 
 
 def claim_place(session: Session, event_id: int) -> tuple[bool, int | None]:
@@ -174,20 +218,7 @@ def claim_place(session: Session, event_id: int) -> tuple[bool, int | None]:
     People already waiting are served before newcomers, even when a seat is free. In an UPDATE
     every SET expression sees the row as it was, and the row stays locked until commit.
     """
-    free = and_(Event.waitlist_count == 0, Event.seats_held < Event.capacity)
-    seat = case((free, 1), else_=0)
-    wait = case((free, 0), else_=1)
-    row = session.execute(
-        sa_update(Event)
-        .where(Event.id == event_id)
-        .values(
-            seats_held=Event.seats_held + seat,
-            waitlist_count=Event.waitlist_count + wait,
-            waitlist_seq=Event.waitlist_seq + wait,
-        )
-        .returning(Event.waitlist_count, Event.waitlist_seq)
-        .execution_options(synchronize_session=False)
-    ).one()
+    row = session.connection().execute(_CLAIM, {"claimed_event": event_id}).one()
     # A seat can only be given when nobody waits, and then nobody waits afterwards either.
     seated = row.waitlist_count == 0
     return seated, None if seated else row.waitlist_seq
@@ -216,30 +247,37 @@ def _place_values(seated: bool, position: int | None, now: datetime) -> dict[str
     }
 
 
+@cache
+def _insert_registration(dialect: str) -> Any:
+    return insert_ignoring_duplicates(dialect, Registration, Registration.invitation_id).returning(
+        Registration.id
+    )
+
+
 def _write_place(
     session: Session,
-    invitation: Invitation,
-    registration: Registration | None,
+    invitee: Invitee,
+    current: Standing | None,
     values: dict[str, Any],
 ) -> Registration | None:
     """Insert the registration, or reopen a declined or cancelled one; None when another request
     of the same person got there first."""
-    if registration is None:
-        inserted = session.execute(
-            insert_ignoring_duplicates(session, Registration, Registration.invitation_id)
-            .values(
-                invitation_id=invitation.id,
-                event_id=invitation.event_id,
-                created_at=utcnow(),
+    if current is None:
+        connection = session.connection()
+        inserted = connection.execute(
+            _insert_registration(connection.dialect.name),
+            {
+                "invitation_id": invitee.invitation_id,
+                "event_id": invitee.event_id,
+                "created_at": utcnow(),
                 **values,
-            )
-            .returning(Registration.id)
+            },
         ).scalar()
         if inserted is None:
             return None
         # The row just written, attached without reading it back.
         created = Registration(
-            id=inserted, invitation_id=invitation.id, event_id=invitation.event_id, **values
+            id=inserted, invitation_id=invitee.invitation_id, event_id=invitee.event_id, **values
         )
         make_transient_to_detached(created)
         session.add(created)
@@ -247,7 +285,7 @@ def _write_place(
     reopened = session.execute(
         sa_update(Registration)
         .where(
-            Registration.id == registration.id,
+            Registration.id == current.id,
             Registration.status.in_([Status.DECLINED, Status.CANCELLED]),
         )
         .values(**values)
@@ -256,8 +294,7 @@ def _write_place(
     ).scalar()
     if reopened is None:
         return None
-    session.refresh(registration)
-    return registration
+    return session.get(Registration, current.id, populate_existing=True)
 
 
 def decline(session: Session, invitation: Invitation, now: datetime | None = None) -> Registration:
@@ -285,7 +322,7 @@ def cancel(session: Session, invitation: Invitation, now: datetime | None = None
     registration = _taking(Step.CANCEL, _current(session, invitation.id))
     _release(session, event, registration, EndReason.CANCELLED, now)
     session.flush()
-    notify_invitee(session, registration, invitation, Email.CANCELLATION, now)
+    notify_invitee(session, registration, Invitee.of(invitation), Email.CANCELLATION, now)
     return registration
 
 
@@ -305,7 +342,7 @@ def accept_offer(
     registration.confirmed_at = now
     registration.offer_expires_at = None
     session.flush()
-    notify_invitee(session, registration, invitation, Email.CONFIRMATION, now)
+    notify_invitee(session, registration, Invitee.of(invitation), Email.CONFIRMATION, now)
     return registration
 
 

@@ -55,9 +55,9 @@ def test_a_row_is_claimed_once(db, person):
     with db.transaction() as session:
         [message_id] = outbox.queue(session, [_new(*person, "k")])
     with db.transaction() as session:
-        assert outbox.claim_message(session, message_id)
+        assert outbox.claim_messages(session, [message_id]) == [message_id]
     with db.transaction() as session:
-        assert not outbox.claim_message(session, message_id)
+        assert outbox.claim_messages(session, [message_id]) == []
     assert _statuses(db) == {message_id: MessageStatus.SENDING}
 
 
@@ -114,7 +114,7 @@ def test_a_row_failing_too_often_is_failed(db, person):
     with db.transaction() as session:
         # Its last attempt: queued again after each of the others.
         session.execute(update(Message).values(attempts=outbox.MAX_ATTEMPTS - 1))
-        outbox.claim_message(session, message_id)
+        outbox.claim_messages(session, [message_id])
     with db.transaction() as session:
         outbox.record(
             session,
