@@ -1,12 +1,15 @@
-"""Small helpers shared by the registration tests."""
+"""Small helpers shared by the tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from celery.signals import before_task_publish
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from service.db import Database
 from service.events.models import Event
@@ -76,3 +79,35 @@ def check_counters(db: Database, event_id: int) -> Event:
             counts,
         )
         return event
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent on `engine` inside the block, an executemany counting once;
+    transaction control (BEGIN, which only SQLite sends as a statement) left out."""
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("BEGIN", "PRAGMA")):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@contextmanager
+def published() -> Iterator[list[str]]:
+    """The names of the tasks this process publishes to the broker inside the block."""
+    names: list[str] = []
+
+    def note(sender: str | None = None, **_kwargs: Any) -> None:
+        names.append(str(sender))
+
+    before_task_publish.connect(note, weak=False)
+    try:
+        yield names
+    finally:
+        before_task_publish.disconnect(note)

@@ -30,7 +30,14 @@ def _send_task(name: str, args: list[int] | None = None) -> None:
 
 # One send task for the registration emails committed within a few milliseconds of each other.
 _handoff = Handoff(lambda message_ids: _send_task(SEND_TASK, message_ids))
-atexit.register(_handoff.flush)
+
+
+def flush_handoff() -> bool:
+    """Wait until the registration emails handed over so far are published (at exit; tests)."""
+    return _handoff.flush()
+
+
+atexit.register(flush_handoff)
 
 
 def send_after_commit(session: Session, message_ids: Sequence[int]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
-LINGER_SECONDS = 0.05
+LINGER_SECONDS = 0.2
 MAX_BATCH = 500
 FLUSH_TIMEOUT_SECONDS = 5.0
 

@@ -18,6 +18,7 @@ from service.config import Settings
 from service.events.models import Event
 from service.events.shown import shown_event
 from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.queries import WAITING
 from service.security import LinkClaim, LinkProblem, LinkRefused, Purpose, read_token
 
 
@@ -95,7 +96,7 @@ _RANK = case(
         select(func.count() + 1)
         .where(
             _ahead.event_id == Registration.event_id,
-            _ahead.status == RegistrationStatus.WAITLISTED,
+            _ahead.status == WAITING,  # only the people ahead are read
             _ahead.waitlist_position < Registration.waitlist_position,
         )
         .scalar_subquery(),

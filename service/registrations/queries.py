@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact
@@ -64,6 +64,10 @@ def registration_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
     ]
 
 
+# Written out, not bound, so that the planner uses the partial index of the waitlist's positions.
+WAITING: ColumnElement[str] = literal_column(f"'{RegistrationStatus.WAITLISTED.value}'")
+
+
 def waitlist_rank(session: Session, registration: Registration) -> int | None:
     """1 for the first person waiting, and so on; None when not waitlisted."""
     if registration.status.value != "waitlisted" or registration.waitlist_position is None:
@@ -71,7 +75,7 @@ def waitlist_rank(session: Session, registration: Registration) -> int | None:
     ahead = session.scalar(
         select(func.count()).where(
             Registration.event_id == registration.event_id,
-            Registration.status == registration.status,
+            Registration.status == WAITING,
             Registration.waitlist_position < registration.waitlist_position,
         )
     )

@@ -27,7 +27,7 @@ from service.text import one_line
 public = Blueprint("public", __name__)
 
 Change = Callable[[Session, Invitation, datetime | None], Registration]
-Action = Callable[[Session, str], None]
+Action = Callable[[str], None]
 NAME_FIELDS = ("first_name", "last_name", "organisation")
 # What the page says above its buttons when a step is refused (templates/public/invitation.html).
 NOTICES = {
@@ -127,8 +127,7 @@ def show_again(token: str) -> BaseResponse:
 
 def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
     try:
-        with get_db().transaction() as session:
-            action(session, token)
+        action(token)
     except WrongState:
         pass  # a second click, or another tab: the page shows what is true now
     except LinkRefused:
@@ -141,22 +140,27 @@ def _act(token: str, action: Action) -> BaseResponse | tuple[str, int]:
 def _on_invitation(change: Change) -> Action:
     """The action of a button that makes `change` to the invitation of the link."""
 
-    def act(session: Session, token: str) -> None:
-        change(session, find_invitation(session, get_settings(), token), None)
+    def act(token: str) -> None:
+        with get_db().transaction() as session:
+            change(session, find_invitation(session, get_settings(), token), None)
 
     return act
 
 
-def _register(session: Session, token: str) -> None:
+def _register(token: str) -> None:
+    # The link is read first, in a transaction of its own, so that the write transaction (on
+    # SQLite, the database's write lock) holds the writes only. What was read may be out of date
+    # by then: the registration service's statements are guarded against that.
+    with get_db().transaction(write=False) as session:
+        link = open_link(session, get_settings(), token)
     form = request.form
-    link = open_link(session, get_settings(), token)
     answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
-    services.register(session, link, answers)
-    # The names are written after the seat is decided: rows are locked event first everywhere.
     typed = {field: one_line(form.get(field, ""))[:200] for field in NAME_FIELDS}
     changed = {f: v for f, v in typed.items() if v and v != getattr(link.invitee, f)}
-    if changed:
-        rename(session, link.invitee.contact_id, changed)
+    with get_db().transaction() as session:
+        services.register(session, link, answers)
+        if changed:  # after the seat is decided: rows are locked event first everywhere
+            rename(session, link.invitee.contact_id, changed)
 
 
 @public.post("/r/<token>/register")

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, select
 from sqlalchemy import update as sa_update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.db import insert_ignoring_duplicates, utcnow
@@ -275,13 +275,10 @@ def _write_place(
         ).scalar()
         if inserted is None:
             return None
-        # The row just written, attached without reading it back.
-        created = Registration(
+        # The row just written, as written: not read back, nor added to the session.
+        return Registration(
             id=inserted, invitation_id=invitee.invitation_id, event_id=invitee.event_id, **values
         )
-        make_transient_to_detached(created)
-        session.add(created)
-        return created
     reopened = session.execute(
         sa_update(Registration)
         .where(
