@@ -162,6 +162,31 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
     return sorted(claimed)
 
 
+def _record_sent(session: Session, sent: list[dict[str, Any]], now: datetime) -> None:
+    """Rows the provider accepted: one UPDATE per provider id shared by several rows (SendGrid
+    answers one id per request of up to 1,000), one executemany for the rest (SMTP's own ids)."""
+    by_provider: dict[str, list[int]] = {}
+    for row in sent:
+        by_provider.setdefault(row["provider"], []).append(row["mid"])
+    values = {"status": MessageStatus.SENT, "sent_at": now, "last_error": ""}
+    sending = MESSAGE.c.status == MessageStatus.SENDING
+    for provider, ids in by_provider.items():
+        if len(ids) > 1:
+            session.execute(
+                update(MESSAGE)
+                .where(among(session, MESSAGE.c.id, ids, "sent_ids"), sending)
+                .values(provider_id=provider, **values)
+            )
+    alone = [row for row in sent if len(by_provider[row["provider"]]) == 1]
+    if alone:
+        session.execute(
+            update(MESSAGE)
+            .where(MESSAGE.c.id == bindparam("mid"), sending)
+            .values(provider_id=bindparam("provider"), **values),
+            alone,
+        )
+
+
 def backoff_seconds(attempts: int, first: float = BACKOFF_FIRST_SECONDS) -> float:
     """Delay before attempt `attempts + 1`: exponential from `first`, capped, with jitter so
     that a burst of failures does not come back as one burst."""
@@ -211,17 +236,7 @@ def record(
     ours = MESSAGE.c.attempts == bindparam("attempt")
     table = MESSAGE
     if sent:
-        session.execute(
-            update(table)
-            .where(by_id, sending)
-            .values(
-                status=MessageStatus.SENT,
-                provider_id=bindparam("provider"),
-                sent_at=now,
-                last_error="",
-            ),
-            sent,
-        )
+        _record_sent(session, sent, now)
     if retry:
         session.execute(
             update(table)

@@ -5,13 +5,14 @@ of recomputing them from every event. `recompute` rebuilds them from the message
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Integer, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from service.db import among
 from service.mail.kinds import Email
 from service.mail.models import Message
 from service.registrations.models import Invitation
@@ -69,9 +70,23 @@ def mark(session: Session, steps_by_message: Mapping[int, int]) -> None:
     )
 
 
-def mark_sent(session: Session, message_ids: Iterable[int]) -> None:
-    """The invitations of these messages reached `sent`."""
-    mark(session, dict.fromkeys(message_ids, Step.SENT))
+def mark_sent(session: Session, message_ids: Sequence[int]) -> None:
+    """The invitations of these messages reached `sent`: one statement for the whole batch, its
+    rows locked in id order as `mark` does (PostgreSQL; SQLite locks the whole database)."""
+    owners = select(Message.invitation_id).where(among(session, Message.id, message_ids, "sent"))
+    unmarked = Invitation.funnel.op("&")(int(Step.SENT)) == 0
+    locked = (
+        select(Invitation.id)
+        .where(Invitation.id.in_(owners), unmarked)
+        .order_by(Invitation.id)
+        .with_for_update()
+    )
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(locked))
+        .values(funnel=Invitation.funnel.op("|")(int(Step.SENT)))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def on_sent(session: Session, message_ids: Sequence[int], now: datetime) -> None:
