@@ -70,25 +70,26 @@ def invitation_link(settings: Settings, invitation: Invitation) -> str:
     return f"{settings.base_url}/r/{invitation_token(settings, invitation)}"
 
 
-def find_invitation(
-    session: Session, settings: Settings, token: str, for_page: bool = False
-) -> Invitation:
-    """The invitation a link points to; LinkRefused saying why not (forged and unknown alike).
-    `for_page` loads the registration as well."""
+def link_claim(settings: Settings, token: str) -> LinkClaim:
+    """What a personal link's token claims; LinkRefused when it is forged, expired or for
+    another purpose."""
     claim = read_token(
         settings.signing_keys, Purpose.INVITATION, token, settings.link_max_age_days * 24 * 3600
     )
     if not isinstance(claim, LinkClaim):
         raise LinkRefused.of(claim)
-    query = (
+    return claim
+
+
+def find_invitation(session: Session, settings: Settings, token: str) -> Invitation:
+    """The invitation a link points to, with its contact and event; LinkRefused saying why not
+    (forged and unknown alike). The page reads less: `personal_link.open_link`."""
+    claim = link_claim(settings, token)
+    invitation = session.scalar(
         select(Invitation)
         .where(Invitation.public_id == claim.public_id)
         .options(joinedload(Invitation.contact), joinedload(Invitation.event))
     )
-    if for_page:
-        # The programme comes from the page cache; it is loaded only when the cache misses.
-        query = query.options(joinedload(Invitation.registration))
-    invitation = session.scalar(query)
     if invitation is None or invitation.token_version != claim.version:
         raise LinkRefused.of(LinkProblem.INVALID)
     return invitation

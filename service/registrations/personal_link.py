@@ -17,9 +17,10 @@ from contacts.models import Contact
 from service.config import Settings
 from service.events.models import Event
 from service.events.shown import shown_event
+from service.registrations.invitations import link_claim
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 from service.registrations.queries import WAITING
-from service.security import LinkClaim, LinkProblem, LinkRefused, Purpose, read_token
+from service.security import LinkProblem, LinkRefused
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,8 @@ _LINK = (
 
 def open_link(session: Session, settings: Settings, token: str) -> PersonalLink:
     """What the personal link `token` points to; LinkRefused saying why not (forged and unknown
-    alike, as `invitations.find_invitation`)."""
-    claim = read_token(
-        settings.signing_keys, Purpose.INVITATION, token, settings.link_max_age_days * 24 * 3600
-    )
-    if not isinstance(claim, LinkClaim):
-        raise LinkRefused.of(claim)
+    alike)."""
+    claim = link_claim(settings, token)
     row = session.connection().execute(_LINK, {"public_id": claim.public_id}).first()
     if row is None or row.token_version != claim.version:
         raise LinkRefused.of(LinkProblem.INVALID)
