@@ -26,21 +26,28 @@ Publish = Callable[[list[int]], None]
 
 class Handoff:
     """Collects message ids and publishes them, `MAX_BATCH` at most per call of `publish`, from
-    a thread started in the process that first needs it (gunicorn forks after import)."""
+    a thread started when the first ids come."""
 
     def __init__(self, publish: Publish, linger: float = LINGER_SECONDS) -> None:
         self._publish = publish
         self._linger = linger
+        self._forget()
+        # A forked child (a gunicorn or Celery worker) has none of the parent's threads, and its
+        # copy of the lock may be held: it starts afresh.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
         self._ids: list[int] = []
         self._in_flight = 0
         self._changed = threading.Condition()
-        self._pid = 0
+        self._started = False
 
     def put(self, message_ids: Sequence[int]) -> None:
         """Publish these ids soon; returns at once."""
         with self._changed:
-            if self._pid != os.getpid():
-                self._start()
+            if not self._started:
+                threading.Thread(target=self._run, name="convier-handoff", daemon=True).start()
+                self._started = True
             self._ids.extend(message_ids)
             self._changed.notify_all()
 
@@ -51,17 +58,13 @@ class Handoff:
                 lambda: not self._ids and not self._in_flight, timeout=timeout
             )
 
-    def _start(self) -> None:
-        # A forked child inherits the parent's ids and no thread: it starts afresh.
-        self._pid = os.getpid()
-        self._ids, self._in_flight = [], 0
-        threading.Thread(target=self._run, name="convier-handoff", daemon=True).start()
-
     def _run(self) -> None:
         while True:
             with self._changed:
                 self._changed.wait_for(lambda: self._ids)
-            time.sleep(self._linger)  # let the ids of concurrent requests join this batch
+                full = len(self._ids) >= MAX_BATCH
+            if not full:
+                time.sleep(self._linger)  # let the ids of concurrent requests join this batch
             with self._changed:
                 batch, self._ids = self._ids[:MAX_BATCH], self._ids[MAX_BATCH:]
                 self._in_flight = len(batch)

@@ -4,6 +4,7 @@ the thread goes on."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 from service.mail.handoff import Handoff
@@ -49,3 +50,23 @@ def test_a_failed_publish_is_logged_and_the_next_ids_still_leave(caplog):
 
 def test_flush_with_nothing_handed_over_returns_at_once():
     assert Handoff(lambda ids: None).flush(timeout=0)
+
+
+def test_a_forked_child_hands_its_ids_over_by_a_thread_of_its_own(tmp_path):
+    published = tmp_path / "published"
+
+    def publish(ids: list[int]) -> None:
+        with published.open("a") as out:
+            out.write(f"{os.getpid()} {ids}\n")
+
+    handoff = Handoff(publish, linger=0)
+    handoff.put([1])  # the parent's thread runs, and holds its lock now and then
+    assert handoff.flush()
+    child = os.fork()
+    if child == 0:  # a gunicorn or Celery worker, forked after the app was imported
+        handoff.put([2])
+        os._exit(0 if handoff.flush() else 1)
+    _, status = os.waitpid(child, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert published.read_text().splitlines() == [f"{os.getpid()} [1]", f"{child} [2]"]
