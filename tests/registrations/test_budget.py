@@ -19,11 +19,11 @@ PAGE_BUDGET = 1
 REGISTER_BUDGET = 5
 # One send task for the confirmation, whatever the number of registrations around it.
 PUBLISH_BUDGET = 1
+LUNCH = {"key": "lunch", "kind": "yes_no", "label": "Déjeuner sur place"}
 
 
 def test_a_registration_click_stays_within_its_budget(db, factory, app):
-    event_id = factory.event(capacity=1, questions=[{"key": "lunch", "kind": "yes_no",
-                                                     "label": "Déjeuner"}])  # fmt: skip
+    event_id = factory.event(capacity=1, questions=[LUNCH])
     first, person = factory.invitees(event_id, 2)
     engine = app.extensions["convier.db"].engine
     seated = app.test_client()
