@@ -19,6 +19,11 @@ def normalise_email(address: str) -> str:
     return unicodedata.normalize("NFKC", address).strip().lower()
 
 
+def display_name(first_name: str, last_name: str, email: str) -> str:
+    """First and last name, or the address when no name is known."""
+    return " ".join(p for p in (first_name, last_name) if p) or email
+
+
 class Contact(Base):
     """A person who can be invited; one row per address, whatever the number of lists."""
 
@@ -45,7 +50,7 @@ class Contact(Base):
     @property
     def display_name(self) -> str:
         """First and last name, or the address when no name is known."""
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+        return display_name(self.first_name, self.last_name, self.email)
 
 
 class MailingList(Base):

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
-from contacts.models import Contact
+from contacts.models import Contact, display_name
 from service.config import Settings
 from service.events.models import Event
 from service.events.shown import shown_event
 from service.registrations.invitations import link_claim
 from service.registrations.models import Invitation, Registration, RegistrationStatus
-from service.registrations.queries import WAITING
+from service.registrations.queries import WAITLIST_RANK
 from service.security import LinkProblem, LinkRefused
 
 
@@ -40,7 +40,7 @@ class Invitee:
     @property
     def display_name(self) -> str:
         """First and last name, or the address when no name is known."""
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+        return display_name(self.first_name, self.last_name, self.email)
 
     @classmethod
     def of(cls, invitation: Invitation) -> Invitee:
@@ -90,19 +90,6 @@ class PersonalLink:
     seats: Seats
 
 
-_ahead = aliased(Registration)
-_RANK = case(
-    (
-        Registration.status == RegistrationStatus.WAITLISTED,
-        select(func.count() + 1)
-        .where(
-            _ahead.event_id == Registration.event_id,
-            _ahead.status == WAITING,  # only the people ahead are read
-            _ahead.waitlist_position < Registration.waitlist_position,
-        )
-        .scalar_subquery(),
-    ),
-)
 _LINK = (
     select(
         Invitation.id,
@@ -125,7 +112,7 @@ _LINK = (
         Registration.waitlist_position,
         Registration.offer_expires_at,
         Registration.answers,
-        _RANK.label("waitlist_rank"),
+        WAITLIST_RANK.label("waitlist_rank"),
     )
     .join(Contact, Contact.id == Invitation.contact_id)
     .join(Event, Event.id == Invitation.event_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from contacts.models import Contact
 from contacts.segments import EventState
@@ -64,22 +64,28 @@ def registration_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
     ]
 
 
-# Written out, not bound, so that the planner uses the partial index of the waitlist's positions.
+# Written out, not bound, so that the planner uses the partial index of the waitlist's positions
+# (only the people ahead are read).
 WAITING: ColumnElement[str] = literal_column(f"'{RegistrationStatus.WAITLISTED.value}'")
+_ahead = aliased(Registration)
+# A registration's place among the people waiting (1: the first), NULL when it does not wait.
+WAITLIST_RANK = case(
+    (
+        Registration.status == RegistrationStatus.WAITLISTED,
+        select(func.count() + 1)
+        .where(
+            _ahead.event_id == Registration.event_id,
+            _ahead.status == WAITING,
+            _ahead.waitlist_position < Registration.waitlist_position,
+        )
+        .scalar_subquery(),
+    ),
+)
 
 
 def waitlist_rank(session: Session, registration: Registration) -> int | None:
     """1 for the first person waiting, and so on; None when not waitlisted."""
-    if registration.status.value != "waitlisted" or registration.waitlist_position is None:
-        return None
-    ahead = session.scalar(
-        select(func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == WAITING,
-            Registration.waitlist_position < registration.waitlist_position,
-        )
-    )
-    return int(ahead or 0) + 1
+    return session.scalar(select(WAITLIST_RANK).where(Registration.id == registration.id))
 
 
 def contact_event_state(event_id: int, state: EventState) -> ColumnElement[bool]:
