@@ -21,24 +21,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Insert, Row, String, Table, literal, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from contacts.cleaning import LIMITS, CleanContact, RowRefused, clean_row
 from contacts.duplicates import Person, likely_duplicates
-from contacts.models import Contact, MailingList, Membership
+from contacts.models import Contact, MailingList
 from contacts.parsing import ParsedTable, read_table
 from contacts.sql import among
 from contacts.staging import Staging
 from contacts.suppression import suppressed_among
+from contacts.writing import add_members, insert_contacts, members, update_contacts
 from service.config import Settings
-from service.db import Database, UTCDateTime, insert_ignoring_duplicates, utcnow
+from service.db import Database, utcnow
 
-CHUNK = 1000  # contacts of a write transaction: the first one, and all on PostgreSQL
+CHUNK = 1000  # contacts of the first write transaction on SQLite
+# On PostgreSQL a chunk locks only its own rows, so chunks can be larger: fewer statements and
+# commits, and fewer reads of the contact table by address.
+POSTGRES_CHUNK = 5000
 # On SQLite one writer at a time holds the database, and a writer that finds it taken tries
 # again after a sleep that grows to 100 ms (SQLite's busy handler); so there chunks are sized to
 # last about CHUNK_SECONDS, and each is followed by a pause longer than that sleep, which lets
@@ -47,7 +50,6 @@ CHUNK_SECONDS = 0.25
 PAUSE_SECONDS = 0.12
 CHUNK_RANGE = (100, 10_000)
 MAX_LISTED_ERRORS = 1000  # refused rows listed one by one; the others are counted
-CONTACTS = cast(Table, Contact.__table__)  # inserted with Core: no ORM bookkeeping per row
 KNOWN = (  # what is read of the contacts already known: plain rows, not ORM objects
     Contact.id, Contact.email, Contact.tags, Contact.extra,
     *(getattr(Contact, name) for name in (*LIMITS, "language")),
@@ -117,7 +119,7 @@ class _Pace:
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite
-        self.rows = CHUNK
+        self.rows = CHUNK if sqlite else POSTGRES_CHUNK
         self.ended: float | None = None  # when the last chunk was committed
 
     def size(self) -> int:
@@ -232,49 +234,36 @@ def _write_chunk(
     session: Session, chunk: list[CleanContact], target: _Target, report: ImportReport
 ) -> list[Person]:
     """One chunk created or completed and added to the list, in bulk (counted only, in a dry
-    run); the new or renamed ones with the names they carry once written.
-
-    New contacts are inserted by a plain executemany, which psycopg pipelines; an INSERT with
-    RETURNING would be sent as one statement of 12,000 parameters per chunk, that psycopg parses
-    anew each time. Their ids are not needed: the list's memberships are inserted from a SELECT
-    of the chunk's addresses."""
+    run); the new or renamed ones with the names they carry once written."""
     list_id = _list_id(session, target.list_name, create=not target.dry_run)
     emails = [contact.email for contact in chunk]
     known = session.execute(select(*KNOWN).where(among(session, Contact.email, emails)))
     existing = {row.email: row for row in known}
-    members = _members(session, list_id, [row.id for row in existing.values()])
     now = utcnow()
-    new_rows, updates, joining, people = [], [], [], []
+    new, updates, people = [], [], []
     for contact in chunk:
         found = existing.get(contact.email)
         changes = _changes(found, contact, target.overwrite) if found is not None else {}
         if found is None:
-            new_rows.append({**_fields(contact), "created_at": now, "updated_at": now})
+            new.append(contact)
         elif changes:
             updates.append({"id": found.id, "updated_at": now, **changes})
-        if found is None or found.id not in members:
-            joining.append(contact.email)
         if found is None or changes.keys() & NAMES:
             people.append(_person(contact, found, changes))
-    if not target.dry_run:
-        _apply(session, new_rows, updates)
-        if joining:
-            assert list_id is not None  # created above when not a dry run
-            session.execute(_memberships(session, list_id, joining, target.source, now))
-    report.created += len(new_rows)
+    if target.dry_run:
+        listed = members(session, list_id, [row.id for row in existing.values()])
+        report.added_to_list += len(chunk) - len(listed)
+    else:
+        assert list_id is not None  # created above when not a dry run
+        ids = [row.id for row in existing.values()]
+        if new:
+            ids += insert_contacts(session, new, now)
+        update_contacts(session, updates)
+        report.added_to_list += add_members(session, list_id, ids, target.source, now)
+    report.created += len(new)
     report.updated += len(updates)
     report.unchanged += len(existing) - len(updates)
-    report.added_to_list += len(joining)
     return [person for person in people if person[1] and person[2]]
-
-
-def _apply(session: Session, new_rows: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
-    """The chunk's new contacts inserted and known ones updated."""
-    if new_rows:
-        # A concurrent import or invitation may create the same address: theirs is kept.
-        session.execute(insert_ignoring_duplicates(session, CONTACTS, Contact.email), new_rows)
-    if updates:
-        session.execute(update(Contact), updates)
 
 
 def _person(contact: CleanContact, found: Row[Any] | None, changes: dict[str, Any]) -> Person:
@@ -283,38 +272,6 @@ def _person(contact: CleanContact, found: Row[Any] | None, changes: dict[str, An
         return (contact.email, contact.first_name, contact.last_name, contact.organisation)
     first, last, organisation = (changes.get(name, getattr(found, name)) for name in NAMES)
     return (contact.email, first, last, organisation)
-
-
-def _members(session: Session, list_id: int | None, contact_ids: list[int]) -> set[int]:
-    """Those of these contacts who are on the list already."""
-    if list_id is None or not contact_ids:
-        return set()
-    in_list = Membership.list_id == list_id
-    listed = among(session, Membership.contact_id, contact_ids)
-    return set(session.scalars(select(Membership.contact_id).where(in_list, listed)))
-
-
-def _memberships(
-    session: Session, list_id: int, emails: list[str], source: str, now: datetime
-) -> Insert:
-    """INSERT of the memberships of the contacts of these addresses in the list."""
-    contacts = select(
-        literal(list_id), Contact.id, literal(source, String), literal(now, UTCDateTime)
-    ).where(among(session, Contact.email, emails))
-    columns = ["list_id", "contact_id", "source", "added_at"]
-    membership = insert_ignoring_duplicates(
-        session, Membership, Membership.list_id, Membership.contact_id
-    )
-    return membership.from_select(columns, contacts)
-
-
-def _fields(contact: CleanContact) -> dict[str, Any]:
-    return {
-        "email": contact.email, "first_name": contact.first_name, "last_name": contact.last_name,
-        "organisation": contact.organisation, "role": contact.role, "region": contact.region,
-        "phone": contact.phone, "language": contact.language or "fr",
-        "tags": contact.tags, "extra": contact.extra,
-    }  # fmt: skip
 
 
 def import_contacts(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import marshal
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +26,7 @@ BATCH = 2000  # addresses merged in memory before they go to the file
 STORED = [f.name for f in dataclasses.fields(CleanContact) if f.name != "email"]
 SCHEMA = """
 CREATE TABLE contact (
-    position INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, fields TEXT NOT NULL
+    position INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, fields BLOB NOT NULL
 );
 CREATE TABLE person (
     email TEXT PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
@@ -34,12 +35,14 @@ CREATE TABLE person (
 """
 
 
-def _dump(contact: CleanContact) -> str:
-    return json.dumps([getattr(contact, name) for name in STORED], ensure_ascii=False)
+# marshal: the file is written and read by this process only, within one import, and marshal is
+# several times faster than JSON both ways.
+def _dump(contact: CleanContact) -> bytes:
+    return marshal.dumps(tuple([getattr(contact, name) for name in STORED]))
 
 
-def _load(email: str, fields: str) -> CleanContact:
-    return CleanContact(email, **dict(zip(STORED, json.loads(fields), strict=True)))
+def _load(email: str, fields: bytes) -> CleanContact:
+    return CleanContact(email, *marshal.loads(fields))  # noqa: S302 (our own scratch file)
 
 
 class Staging:

@@ -15,6 +15,10 @@ PROSE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tabs an
 def one_line(value: str) -> str:
     """`value` without control characters, each run of spaces made one space: for what a
     person types in a form, where such characters can only be a mistake or an attack."""
+    # Most values are clean already: printable (so with no control character, and no space
+    # other than U+0020) with single spaces between words. An import checks millions of them.
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
     return " ".join(CONTROLS.sub(" ", value).split())
 
 

@@ -23,6 +23,12 @@ from service.cli import main
 HEADER = "Courriel;Prénom;Nom;Structure;Fonction;Région\r\n"
 
 
+@pytest.fixture(autouse=True)
+def chunks_of_one_size(monkeypatch):
+    """Chunks of CHUNK contacts on PostgreSQL too, so that these tests count the same chunks."""
+    monkeypatch.setattr(imports, "POSTGRES_CHUNK", CHUNK)
+
+
 def export(path: Path, rows: int, start: int = 0, bad_every: int = 0) -> Path:
     """A cp1252 `;` export of `rows` people (every `bad_every`-th address broken)."""
     with path.open("w", encoding="cp1252", newline="") as file:
@@ -119,6 +125,7 @@ def test_duplicates_far_apart_in_the_file_merge_as_when_close(db, settings, tmp_
     path.write_text(HEADER + "\r\n".join(rows) + "\r\n", encoding="utf-8")
     monkeypatch.setattr(staging, "BATCH", 4)  # the repeats meet on disk, not in memory
     monkeypatch.setattr(imports, "CHUNK", 7)
+    monkeypatch.setattr(imports, "POSTGRES_CHUNK", 7)
     report = import_contacts(db, settings, path, "DUP")
     assert (report.created, report.merged_duplicates) == (31, 2)
     with db.transaction(write=False) as session:
@@ -229,4 +236,4 @@ def test_chunks_on_sqlite_are_sized_to_last_a_quarter_of_a_second():
     assert pace.size() == imports.CHUNK_RANGE[1]
     other = imports._Pace(sqlite=False)  # PostgreSQL: writers of other rows never wait
     other.record(1000, 0.05)
-    assert other.size() == CHUNK
+    assert other.size() == imports.POSTGRES_CHUNK
