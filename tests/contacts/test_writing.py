@@ -25,7 +25,7 @@ def test_an_address_created_meanwhile_keeps_its_contact_and_joins_the_list(db):
         ids = insert_contacts(session, chunk, utcnow())
         joined = add_members(session, mailing_list.id, ids, "cress.csv", utcnow())
         again = add_members(session, mailing_list.id, ids, "cress.csv", utcnow())
-    assert sorted(ids) == sorted([claire_id, ids[-1]])
+    assert claire_id in ids
     assert len(set(ids)) == 2
     assert (joined, again) == (2, 0)
     with db.transaction(write=False) as session:
