@@ -57,7 +57,7 @@ from send import (
     provider,
     worker_env,
 )
-from sqlalchemy import distinct, func, insert, select
+from sqlalchemy import distinct, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, Membership, Suppression, SuppressionReason
@@ -87,6 +87,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
     parser.add_argument("--postgres-url", default=POSTGRES_URL, help="its schema is rebuilt")
     parser.add_argument("--redis-url", default=REDIS_URL)
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="launch the campaign paused: the audience and outbox are written (held) with no "
+        "email leaving, so that the build is measured without drains sharing the cores",
+    )
     return parser.parse_args(argv)
 
 
@@ -141,6 +147,9 @@ def populate(database: Database, tz: object, secret_key: str, count: int) -> int
         with database.transaction() as session:
             _insert_contacts(session, list_ids, range(start, min(start + CHUNK, count)))
     _insert_suppressions(database, secret_key, count)
+    # Lists are imported days before a campaign: autovacuum has analysed them by then.
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
     with database.transaction() as session:
         spec = services.CampaignSpec(event_id, CampaignKind.INVITATION, lists=list(LISTS))
         return services.create(session, spec).id
@@ -215,25 +224,35 @@ class Timings:
 
 
 def launch_and_wait(
-    database: Database, campaign_id: int, mail_env: dict[str, str], expected: int
+    database: Database, campaign_id: int, mail_env: dict[str, str], expected: int, paused: bool
 ) -> Timings:
-    """Launch the campaign, then poll its `built_at` and the stand-in's count."""
+    """Launch the campaign (`paused` in the same transaction, so that its build writes every row
+    held), then poll its `built_at` and, unless paused, the stand-in's count."""
     from service.mail.dispatch import build_after_commit
 
     started = time.time()
     with database.transaction() as session:
         services.launch(session, campaign_id, build_after_commit)
+        if paused:
+            services.pause(session, campaign_id)
     built = _wait_built(database, campaign_id, started)
+    if paused:
+        return Timings(built, built, _built_in_db(database, campaign_id), 0)
     deadline = time.monotonic() + TIMEOUT_S
     while (found := delivered("sendgrid", mail_env, Path()))[0] < expected:
         if time.monotonic() > deadline:
             raise RuntimeError(f"only {found[0]} of {expected} sent in time")
         time.sleep(POLL_S)  # polling the stand-in's count, not synchronising
+    return Timings(built, found[2] - started, _built_in_db(database, campaign_id), found[1])
+
+
+def _built_in_db(database: Database, campaign_id: int) -> float:
+    """Seconds from the launch to `built_at`, by the database's own clock."""
     with database.transaction(write=False) as session:
         launched_at, built_at = session.execute(
             select(Campaign.launched_at, Campaign.built_at).where(Campaign.id == campaign_id)
         ).one()
-    return Timings(built, found[2] - started, _seconds(launched_at, built_at), found[1])
+    return _seconds(launched_at, built_at)
 
 
 def _wait_built(database: Database, campaign_id: int, started: float) -> float:
@@ -263,17 +282,19 @@ def settled_progress(database: Database, campaign_id: int) -> dict[str, int]:
 
 
 def check(
-    database: Database, campaign_id: int, shape: Audience, deliveries: int
+    database: Database, campaign_id: int, shape: Audience, deliveries: int, paused: bool
 ) -> dict[str, bool]:
-    """Each verification of the run, by name."""
-    counts = settled_progress(database, campaign_id)
+    """Each verification of the run, by name: every email sent, or, `paused`, every row written
+    and held with none sent."""
+    counts = _held(database, campaign_id) if paused else settled_progress(database, campaign_id)
     with database.transaction() as session:
         done = services.finish_done(session)
     with database.transaction(write=False) as session:
         campaign = services.get(session, campaign_id)
-        sent_people = session.scalar(
+        status = MessageStatus.QUEUED if paused else MessageStatus.SENT
+        people = session.scalar(
             select(func.count(distinct(Message.contact_id))).where(
-                Message.campaign_id == campaign_id, Message.status == MessageStatus.SENT
+                Message.campaign_id == campaign_id, Message.status == status
             )
         )
         suppressed = set(
@@ -287,15 +308,31 @@ def check(
         invitations = session.scalar(select(func.count()).select_from(Invitation))
         attributions = session.scalar(select(func.count()).select_from(InvitationList))
     return {
-        "stand-in deliveries": deliveries == shape.expected,
-        "rows sent": counts["sent"] == shape.expected == sent_people,
+        "stand-in deliveries": deliveries == (0 if paused else shape.expected),
+        "none released": counts.get("released", 0) == 0,
+        "rows held" if paused else "rows sent": counts[status.value] == shape.expected == people,
         "suppressed rows": suppressed == shape.suppressed,
         "no other rows": sum(counts.values()) == shape.people,
         "audience count": campaign.audience_count == shape.people,
         "invitations": invitations == shape.people,
         "invitation_list": attributions == shape.memberships,
-        "done": done == [campaign_id] and campaign.state is CampaignState.DONE,
+        "done": done == ([] if paused else [campaign_id])
+        and campaign.state is (CampaignState.PAUSED if paused else CampaignState.DONE),
     }
+
+
+def _held(database: Database, campaign_id: int) -> dict[str, int]:
+    """The rows of a paused campaign by status, the queued ones that are not held apart."""
+    with database.transaction(write=False) as session:
+        counts = services.progress(session, campaign_id)
+        released = session.scalar(
+            select(func.count()).where(
+                Message.campaign_id == campaign_id,
+                Message.status == MessageStatus.QUEUED,
+                Message.held.is_(False),
+            )
+        )
+    return {**counts, "queued": counts["queued"] - (released or 0), "released": released or 0}
 
 
 @dataclass
@@ -341,11 +378,13 @@ def one_run(args: argparse.Namespace, workdir: Path) -> RunResult:
         worker = start_worker(args.concurrency, {**os.environ, **mail_env, "PYTHONPATH": str(ROOT)})
         try:
             before = _cpu(worker.pid, standin_pid, database)
-            timings = launch_and_wait(database, campaign_id, mail_env, shape.expected)
+            timings = launch_and_wait(
+                database, campaign_id, mail_env, shape.expected, args.build_only
+            )
             after = _cpu(worker.pid, standin_pid, database)
             memory = max(peak_memory_mb(p) for p in family(worker.pid))
             deliveries = delivered("sendgrid", mail_env, Path())[0]
-            checks = check(database, campaign_id, shape, deliveries)
+            checks = check(database, campaign_id, shape, deliveries, args.build_only)
         finally:
             worker.terminate()
             worker.wait(timeout=60)

@@ -41,6 +41,13 @@ class Message(Base):
             sqlite_where=text("status = 'sending'"),
             postgresql_where=text("status = 'sending'"),
         ),
+        # Only the emails of a registration have one (a campaign's 100,000 have none).
+        Index(
+            "ix_message_registration_id",
+            "registration_id",
+            sqlite_where=text("registration_id IS NOT NULL"),
+            postgresql_where=text("registration_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +62,7 @@ class Message(Base):
         ForeignKey("invitation.id", ondelete="SET NULL"), index=True
     )
     registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registration.id", ondelete="SET NULL"), index=True
+        ForeignKey("registration.id", ondelete="SET NULL")
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     # Values that belong to this email only (a subject override, the offer's deadline…).

@@ -91,6 +91,13 @@ class Invitation(Base):
     __tablename__ = "invitation"
     __table_args__ = (
         UniqueConstraint("event_id", "contact_id", name="uq_invitation_event_contact"),
+        # Only forwarded invitations have one (a campaign's invitations have none).
+        Index(
+            "ix_invitation_forwarded_from_id",
+            "forwarded_from_id",
+            sqlite_where=text("forwarded_from_id IS NOT NULL"),
+            postgresql_where=text("forwarded_from_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +111,7 @@ class Invitation(Base):
     funnel: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The invitation whose link brought this one (a forwarded invitation), for attribution.
     forwarded_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitation.id", ondelete="SET NULL"), index=True
+        ForeignKey("invitation.id", ondelete="SET NULL")
     )
     # Colleagues this link has sent an invitation to, capped by the event's forward_limit.
     forwards: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
