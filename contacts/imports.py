@@ -18,8 +18,10 @@ A dry run does all of phase 2's reads and none of its writes, so it reports the 
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,6 +276,21 @@ def _person(contact: CleanContact, found: Row[Any] | None, changes: dict[str, An
     return (contact.email, first, last, organisation)
 
 
+@contextmanager
+def _older_objects_set_aside() -> Iterator[None]:
+    """The garbage collector leaves the objects the process already holds alone meanwhile.
+
+    An import allocates millions of short-lived objects, so the collector runs its full passes
+    often, and each walked every object of the process (modules, mappers, caches): a sixth of
+    the import's CPU time. Frozen, they are skipped; they are long-lived anyway. Another thread freezing
+    or unfreezing meanwhile changes only how fast the collector runs, never what it frees."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def import_contacts(
     db: Database,
     settings: Settings,
@@ -291,7 +308,7 @@ def import_contacts(
     table = read_table(path, mapping, sheet=sheet)
     report = ImportReport(list_name=list_name, dry_run=dry_run)
     target = _Target(settings, list_name, source or path.name, overwrite, dry_run)
-    with Staging(settings.var_dir) as staging:
+    with _older_objects_set_aside(), Staging(settings.var_dir) as staging:
         _validate(table, report, staging, progress)
         _write(db, staging, target, report, progress)
         if report.imported_nothing:
