@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Integer, Table, bindparam, select, text, update
+from sqlalchemy import Integer, Table, and_, bindparam, case, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from service.db import among
@@ -70,42 +70,35 @@ def mark(session: Session, steps_by_message: Mapping[int, int]) -> None:
     )
 
 
-def mark_sent(session: Session, message_ids: Sequence[int]) -> None:
-    """The invitations of these messages reached `sent`: one statement for the whole batch, its
-    rows locked in id order as `mark` does (PostgreSQL; SQLite locks the whole database)."""
-    owners = select(Message.invitation_id).where(among(session, Message.id, message_ids, "sent"))
+def on_sent(session: Session, message_ids: Sequence[int], now: datetime) -> None:
+    """What the provider's acceptance of these messages means: their invitations reached
+    `sent`, and an invitation records when it first left (for response times).
+
+    One statement for the whole batch, its rows locked in id order as `mark` does (PostgreSQL;
+    SQLite locks the whole database), and one write per invitation: a row written twice in a
+    transaction has its foreign keys checked again by PostgreSQL at the second write."""
+    if not message_ids:
+        return
+    accepted = among(session, Message.id, message_ids, "sent")
+    owners = select(Message.invitation_id).where(accepted)
+    invitations_sent = owners.where(Message.template == Email.INVITATION)
     unmarked = Invitation.funnel.op("&")(int(Step.SENT)) == 0
+    first_left = and_(Invitation.sent_at.is_(None), Invitation.id.in_(invitations_sent))
     locked = (
         select(Invitation.id)
-        .where(Invitation.id.in_(owners), unmarked)
+        .where(Invitation.id.in_(owners), or_(unmarked, first_left))
         .order_by(Invitation.id)
         .with_for_update()
     )
     session.execute(
         update(Invitation)
         .where(Invitation.id.in_(locked))
-        .values(funnel=Invitation.funnel.op("|")(int(Step.SENT)))
+        .values(
+            funnel=Invitation.funnel.op("|")(int(Step.SENT)),
+            sent_at=case((first_left, now), else_=Invitation.sent_at),
+        )
         .execution_options(synchronize_session=False)
     )
-
-
-def on_sent(session: Session, message_ids: Sequence[int], now: datetime) -> None:
-    """What the provider's acceptance of these messages means: their invitations reached
-    `sent`, and an invitation records when it first left (for response times)."""
-    if not message_ids:
-        return
-    invitations = (
-        select(Message.invitation_id)
-        .where(Message.id.in_(message_ids), Message.template == Email.INVITATION)
-        .scalar_subquery()
-    )
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id.in_(invitations), Invitation.sent_at.is_(None))
-        .values(sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    mark_sent(session, message_ids)
 
 
 RECOMPUTE = """
