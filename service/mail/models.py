@@ -31,8 +31,8 @@ class Message(Base):
 
     __tablename__ = "message"
     __table_args__ = (
-        # The worker's claim query: the oldest due rows of a status.
-        Index("ix_message_status_due_at", "status", "due_at"),
+        # The worker's claim query: the oldest due rows of a status, in the order it claims them.
+        Index("ix_message_status_due_at_id", "status", "due_at", "id"),
         Index("ix_message_event_id", "event_id"),
         Index("ix_message_campaign_id", "campaign_id"),
         Index(

@@ -146,7 +146,9 @@ def claim_due(session: Session, limit: int, now: datetime | None = None) -> list
             Message.language == language,
             Message.campaign_id.is_not_distinct_from(campaign_id),
         )
-        .order_by(Message.id)
+        # The claim index's order: ordered by id alone, PostgreSQL walked the primary key past
+        # every row already sent.
+        .order_by(Message.due_at, Message.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
         # A CTE is evaluated once; PostgreSQL may run an IN (subquery … LIMIT) more than once.

@@ -74,19 +74,30 @@ def on_sent(session: Session, message_ids: Sequence[int], now: datetime) -> None
     """What the provider's acceptance of these messages means: their invitations reached
     `sent`, and an invitation records when it first left (for response times).
 
-    One statement for the whole batch, its rows locked in id order as `mark` does (PostgreSQL;
-    SQLite locks the whole database), and one write per invitation: a row written twice in a
-    transaction has its foreign keys checked again by PostgreSQL at the second write."""
+    The invitations are read first, so that the update finds them by their ids (a subquery on
+    the messages let PostgreSQL read the whole invitation table instead); then one statement
+    for the whole batch, its rows locked in id order as `mark` does (PostgreSQL; SQLite locks
+    the whole database), writing each invitation once: a row written twice in a transaction has
+    its foreign keys checked again by PostgreSQL at the second write."""
     if not message_ids:
         return
-    accepted = among(session, Message.id, message_ids, "sent")
-    owners = select(Message.invitation_id).where(accepted)
-    invitations_sent = owners.where(Message.template == Email.INVITATION)
+    rows = session.execute(
+        select(Message.invitation_id, Message.template).where(
+            among(session, Message.id, message_ids, "sent")
+        )
+    )
+    owners = [(invitation_id, template) for invitation_id, template in rows if invitation_id]
+    if not owners:
+        return
+    invited = among(session, Invitation.id, sorted({i for i, _ in owners}), "invited")
+    first_sends = [i for i, template in owners if template == Email.INVITATION]
+    first_left = and_(
+        Invitation.sent_at.is_(None), among(session, Invitation.id, first_sends, "first")
+    )
     unmarked = Invitation.funnel.op("&")(int(Step.SENT)) == 0
-    first_left = and_(Invitation.sent_at.is_(None), Invitation.id.in_(invitations_sent))
     locked = (
         select(Invitation.id)
-        .where(Invitation.id.in_(owners), or_(unmarked, first_left))
+        .where(invited, or_(unmarked, first_left))
         .order_by(Invitation.id)
         .with_for_update()
     )
