@@ -1,6 +1,7 @@
 """Sending throughput (issue 4): invitations queued in the outbox, sent by real Celery workers on
 Redis + PostgreSQL, through the `sendgrid` library to the SendGrid stand-in, or through SMTP to an
-aiosmtpd sink.
+aiosmtpd sink (`smtp`) or to Postfix's `smtp-sink` (`smtp-sink`, Debian package postfix: written
+in C, so that the sink is not the bottleneck; it announces PIPELINING).
 
 Each run builds a fresh PostgreSQL database holding one event, `--messages` invited contacts and
 one queued invitation email each; starts the stand-in (or the sink) and one Celery worker with
@@ -10,6 +11,7 @@ every outbox row is sent and that the provider got exactly one email per row.
 
     .venv/bin/python bench/send.py --backend sendgrid --messages 100000
     .venv/bin/python bench/send.py --backend smtp --messages 10000
+    .venv/bin/python bench/send.py --backend smtp-sink --messages 10000
 
 Reports messages per second, provider requests (SendGrid) or connections (SMTP), the peak memory
 (VmHWM) of the worker's processes, and CPU seconds of the worker, the stand-in or sink, and the
@@ -22,10 +24,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -53,13 +57,14 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_send"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 CHUNK = 10_000
 TIMEOUT_S = 900.0
+SMTP_SINK = "/usr/sbin/smtp-sink"
 
 
 def parse_args(argv: list[str] | None = None):
     """The benchmark's options."""
     parser = database_parser(__doc__.splitlines()[0], POSTGRES_URL)
     parser.set_defaults(database="postgres")
-    parser.add_argument("--backend", choices=("sendgrid", "smtp"), default="sendgrid")
+    parser.add_argument("--backend", choices=("sendgrid", "smtp", "smtp-sink"), default="sendgrid")
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
     parser.add_argument("--redis-url", default=REDIS_URL)
@@ -138,6 +143,10 @@ def _started_line(process: subprocess.Popen[str], marker: str) -> str:
 @contextmanager
 def provider(backend: str, workdir: Path) -> Iterator[tuple[dict[str, str], Path, int]]:
     """The stand-in or the sink as a process: (worker environment, count file or '', pid)."""
+    if backend == "smtp-sink":
+        with _postfix_sink(workdir / "sink.json") as (url, pid):
+            yield {"MAIL_BACKEND": "smtp", "SMTP_URL": url}, workdir / "sink.json", pid
+        return
     if backend == "sendgrid":
         args = [sys.executable, "-m", "tests.standins.sendgrid", "--port", "0"]
     else:
@@ -155,6 +164,46 @@ def provider(backend: str, workdir: Path) -> Iterator[tuple[dict[str, str], Path
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def _postfix_sink(count_file: Path) -> Iterator[tuple[str, int]]:
+    """Postfix's smtp-sink on a free port, its running counters (`sess=… quit=… mesg=…`, an
+    update per message and per ended session, separated by carriage returns) copied to
+    `count_file` as the aiosmtpd sink writes it: (SMTP URL, pid)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [SMTP_SINK, "-u", "nobody", "-c", f"127.0.0.1:{port}", "256"],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+    def copy_counters() -> None:
+        pending = b""
+        while chunk := os.read(process.stdout.fileno(), 65536):  # type: ignore[union-attr]
+            *updates, pending = (pending + chunk).split(b"\r")
+            if updates:
+                fields = dict(f.split("=") for f in updates[-1].decode().split() if "=" in f)
+                # smtp-sink counts a session when it ends: the workers' own stay open.
+                counts = {"messages": int(fields["mesg"]), "connections": int(fields["sess"])}
+                count_file.write_text(json.dumps(counts))
+
+    reader = threading.Thread(target=copy_counters, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 10
+    while True:  # it prints nothing when it is ready: wait until it accepts a connection
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    try:
+        yield f"smtp://127.0.0.1:{port}", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        reader.join(timeout=5)
 
 
 def delivered(backend: str, env: dict[str, str], count_file: Path) -> tuple[int, int, float]:
