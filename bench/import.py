@@ -20,7 +20,8 @@ Wall time runs from the call to its return. The parse/validate phase ends at the
 warnings, suppression lookup, bulk statements, commit). Peak memory is the child's high-water
 resident set (VmHWM): on Linux, ru_maxrss is not usable here, because a child started with fork
 (or vfork) and exec inherits the parent's peak in it. The child also reports the CPU time it
-used, that of its PostgreSQL backend (read from /proc: the server must run on this machine) and
+used, that of its PostgreSQL backends (every connection of the database, the import writing on
+two at once; read from /proc: the server must run on this machine) and
 how busy all cores were during the call, whoever used them: on a shared machine, a run with
 busy neighbours is slower and not comparable with one without.
 
@@ -405,7 +406,7 @@ class Measure:
     peak_mb: float
     before_mb: float
     cpu: float  # seconds of the importing process
-    backend_cpu: float  # seconds of its PostgreSQL backend (NaN on SQLite)
+    backend_cpu: float  # seconds of its PostgreSQL backends (NaN on SQLite)
     machine_busy: float  # share of all cores busy during the import, whoever used them
     summary: dict[str, int]
     error_columns: dict[str, int]
@@ -424,7 +425,7 @@ class Clock:
     machine_total: float
 
     @classmethod
-    def now(cls, backend_pid: int | None) -> Clock:
+    def now(cls, database: Database) -> Clock:
         """Read the clocks (Linux /proc)."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
         with open("/proc/stat") as stat:
@@ -433,7 +434,7 @@ class Clock:
         return cls(
             wall=time.perf_counter(),
             process=usage.ru_utime + usage.ru_stime,
-            backend=process_cpu(backend_pid) if backend_pid else math.nan,
+            backend=backends_cpu(database),
             machine_busy=(sum(ticks) - idle) / CLOCK_TICKS,
             machine_total=sum(ticks) / CLOCK_TICKS,
         )
@@ -457,20 +458,22 @@ def memory_mb(key: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB
 
 
-def backend_pid(database: Database) -> int | None:
-    """The PostgreSQL backend of the pooled connection that the import will use, None on SQLite;
-    connecting here also keeps the connection set-up out of the timed call."""
+def backends_cpu(database: Database) -> float:
+    """CPU seconds of the PostgreSQL backends connected to the database (NaN on SQLite): the
+    import's connections, which end up all open in its pool."""
     if database.is_sqlite:
-        return None
+        return math.nan
     with database.engine.connect() as connection:
-        return connection.scalar(text("SELECT pg_backend_pid()"))
+        pids = connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    return sum(process_cpu(pid) for pid in pids)
 
 
 def timed_import(env: dict[str, str], path: Path) -> Measure:
     """Run in a fresh process: the import of `path` into LIST_NAME, timed and measured."""
     settings = load_settings(env)
     database = Database(settings.database_url)
-    pid = backend_pid(database)
     last_check = 0.0
 
     def progress(phase: str, _done: int, _total: int | None) -> None:
@@ -479,9 +482,9 @@ def timed_import(env: dict[str, str], path: Path) -> Measure:
             last_check = time.perf_counter()
 
     before = memory_mb("VmRSS")
-    start = Clock.now(pid)
+    start = Clock.now(database)
     report = import_contacts(database, settings, path, LIST_NAME, progress=progress)
-    end = Clock.now(pid)
+    end = Clock.now(database)
     peak = memory_mb("VmHWM")
     database.dispose()
     columns: dict[str, int] = {}

@@ -6,9 +6,10 @@ reported by row number and column (the first MAX_LISTED_ERRORS listed, the other
 skipped; a file that cannot be read at all (ParseError) writes nothing.
 
 Phase 2 writes the valid rows a chunk at a time, each chunk in its own short transaction with
-bulk statements. On SQLite, where one writer at a time holds the database, chunks last about a
-quarter of a second and a pause follows each, so that a registration waits behind an import for
-one chunk at most. All bad input is caught in phase 1, so a chunk never fails because of it. If
+bulk statements (contacts.writing). On SQLite, where one writer at a time holds the database,
+chunks last about a quarter of a second and a pause follows each, so that a registration waits
+behind an import for one chunk at most. On PostgreSQL chunks of 5,000 are written two at a time,
+on two connections. All bad input is caught in phase 1, so a chunk never fails because of it. If
 the process dies during phase 2, the chunks already committed stay and the others are not
 written: running the same import again completes it, because an import is idempotent (what is
 already written counts as unchanged, and nobody joins a list twice).
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +47,7 @@ CHUNK = 1000  # contacts of the first write transaction on SQLite
 # On PostgreSQL a chunk locks only its own rows, so chunks can be larger: fewer statements and
 # commits, and fewer reads of the contact table by address.
 POSTGRES_CHUNK = 5000
+CHUNK_WRITERS = 2  # chunks written at once on PostgreSQL
 # On SQLite one writer at a time holds the database, and a writer that finds it taken tries
 # again after a sleep that grows to 100 ms (SQLite's busy handler); so there chunks are sized to
 # last about CHUNK_SECONDS, and each is followed by a pause longer than that sleep, which lets
@@ -203,6 +207,17 @@ def _list_id(session: Session, name: str, create: bool) -> int | None:
     return list_id
 
 
+@dataclass
+class _Written:
+    """What one chunk did (or would do, in a dry run)."""
+
+    rows: int
+    seconds: float
+    suppressed: set[str] = field(default_factory=set)
+    counts: Counter[str] = field(default_factory=Counter)
+    people: list[Person] = field(default_factory=list)  # the new or renamed ones
+
+
 def _write(
     db: Database,
     staging: Staging,
@@ -211,33 +226,68 @@ def _write(
     progress: Progress | None,
 ) -> None:
     """Phase 2: the contacts written chunk by chunk, each chunk committed on its own; the
-    suppressed ones left out, and out of `staging` too."""
+    suppressed ones left out, and out of `staging` too.
+
+    On PostgreSQL two chunks are written at once, each on its own connection, so that the
+    database's work on one overlaps this process's work on the other (on SQLite one writer at
+    a time holds the database anyway)."""
     total, done = len(staging), 0
+    if not total:
+        return
+    with db.transaction(write=not target.dry_run) as session:
+        list_id = _list_id(session, target.list_name, create=not target.dry_run)
     pace = _Pace(sqlite=db.is_sqlite and not target.dry_run)
-    for chunk in staging.batches(pace.size):
-        pace.pause()
-        started = time.monotonic()
-        with db.transaction(write=not target.dry_run) as session:
-            emails = [contact.email for contact in chunk]
-            suppressed = suppressed_among(session, target.settings, emails)
-            kept = [contact for contact in chunk if contact.email not in suppressed]
-            people = _write_chunk(session, kept, target, report) if kept else []
-        pace.record(len(chunk), time.monotonic() - started)
-        staging.discard(suppressed)
-        report.suppressed += len(suppressed)
-        if target.dry_run:
-            staging.keep_people(people)
-        done += len(chunk)
+    writers = 1 if db.is_sqlite else CHUNK_WRITERS
+
+    def finish(written: _Written) -> None:
+        nonlocal done
+        pace.record(written.rows, written.seconds)
+        _account(written, report, staging, target)
+        done += written.rows
         if progress:
             progress("writing", done, total)
 
+    pending: deque[Future[_Written]] = deque()
+    with ThreadPoolExecutor(writers, thread_name_prefix="import-chunk") as pool:
+        for chunk in staging.batches(pace.size):
+            pace.pause()
+            pending.append(pool.submit(_write_one, db, chunk, list_id, target))
+            while len(pending) >= writers:
+                finish(pending.popleft().result())
+        while pending:
+            finish(pending.popleft().result())
+
+
+def _write_one(
+    db: Database, chunk: list[CleanContact], list_id: int | None, target: _Target
+) -> _Written:
+    """One chunk in its own transaction, the suppressed addresses left out."""
+    started = time.monotonic()
+    with db.transaction(write=not target.dry_run) as session:
+        emails = [contact.email for contact in chunk]
+        suppressed = suppressed_among(session, target.settings, emails)
+        kept = [contact for contact in chunk if contact.email not in suppressed]
+        counts, people = _write_chunk(session, kept, list_id, target) if kept else (Counter(), [])
+    return _Written(len(chunk), time.monotonic() - started, suppressed, counts, people)
+
+
+def _account(written: _Written, report: ImportReport, staging: Staging, target: _Target) -> None:
+    """A chunk's counts added to the report; its suppressed addresses forgotten, and in a dry
+    run the names its people would carry remembered."""
+    staging.discard(written.suppressed)
+    report.suppressed += len(written.suppressed)
+    for name, count in written.counts.items():
+        setattr(report, name, getattr(report, name) + count)
+    if target.dry_run:
+        staging.keep_people(written.people)
+
 
 def _write_chunk(
-    session: Session, chunk: list[CleanContact], target: _Target, report: ImportReport
-) -> list[Person]:
+    session: Session, chunk: list[CleanContact], list_id: int | None, target: _Target
+) -> tuple[Counter[str], list[Person]]:
     """One chunk created or completed and added to the list, in bulk (counted only, in a dry
-    run); the new or renamed ones with the names they carry once written."""
-    list_id = _list_id(session, target.list_name, create=not target.dry_run)
+    run): the report's counts, and the new or renamed ones with the names they carry once
+    written."""
     emails = [contact.email for contact in chunk]
     known = session.execute(select(*KNOWN).where(among(session, Contact.email, emails)))
     existing = {row.email: row for row in known}
@@ -252,20 +302,18 @@ def _write_chunk(
             updates.append({"id": found.id, "updated_at": now, **changes})
         if found is None or changes.keys() & NAMES:
             people.append(_person(contact, found, changes))
+    counts = Counter(created=len(new), updated=len(updates), unchanged=len(existing) - len(updates))
     if target.dry_run:
         listed = members(session, list_id, [row.id for row in existing.values()])
-        report.added_to_list += len(chunk) - len(listed)
+        counts["added_to_list"] = len(chunk) - len(listed)
     else:
-        assert list_id is not None  # created above when not a dry run
+        assert list_id is not None  # created before the chunks when not a dry run
         ids = [row.id for row in existing.values()]
         if new:
             ids += insert_contacts(session, new, now)
         update_contacts(session, updates)
-        report.added_to_list += add_members(session, list_id, ids, target.source, now)
-    report.created += len(new)
-    report.updated += len(updates)
-    report.unchanged += len(existing) - len(updates)
-    return [person for person in people if person[1] and person[2]]
+        counts["added_to_list"] = add_members(session, list_id, ids, target.source, now)
+    return counts, [person for person in people if person[1] and person[2]]
 
 
 def _person(contact: CleanContact, found: Row[Any] | None, changes: dict[str, Any]) -> Person:
@@ -282,8 +330,9 @@ def _older_objects_set_aside() -> Iterator[None]:
 
     An import allocates millions of short-lived objects, so the collector runs its full passes
     often, and each walked every object of the process (modules, mappers, caches): a sixth of
-    the import's CPU time. Frozen, they are skipped; they are long-lived anyway. Another thread freezing
-    or unfreezing meanwhile changes only how fast the collector runs, never what it frees."""
+    the import's CPU time. Frozen, they are skipped; they are long-lived anyway. Another thread
+    freezing or unfreezing meanwhile changes only how fast the collector runs, never what it
+    frees."""
     gc.freeze()
     try:
         yield

@@ -26,8 +26,24 @@ HEADER = "Courriel;Prénom;Nom;Structure;Fonction;Région\r\n"
 
 @pytest.fixture(autouse=True)
 def chunks_of_one_size(monkeypatch):
-    """Chunks of CHUNK contacts on PostgreSQL too, so that these tests count the same chunks."""
+    """Chunks of CHUNK contacts written one at a time on PostgreSQL too, so that these tests
+    count the same chunks on both databases."""
     monkeypatch.setattr(imports, "POSTGRES_CHUNK", CHUNK)
+    monkeypatch.setattr(imports, "CHUNK_WRITERS", 1)
+
+
+def test_chunks_written_two_at_a_time_write_and_count_everyone_once(
+    db, settings, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(imports, "POSTGRES_CHUNK", 100)
+    monkeypatch.setattr(imports, "CHUNK_WRITERS", 2)  # on PostgreSQL; SQLite writes one at a time
+    import_contacts(db, settings, export(tmp_path / "known.csv", 250), "KNOWN")
+    path = export(tmp_path / "list.csv", 1000)  # the 250 known ones among them
+    report = import_contacts(db, settings, path, "BIG")
+    assert (report.created, report.unchanged, report.added_to_list) == (750, 250, 1000)
+    assert (count(db, Contact), count(db, Membership)) == (1000, 1250)
+    again = import_contacts(db, settings, path, "BIG")
+    assert (again.created, again.unchanged, again.added_to_list) == (0, 1000, 0)
 
 
 def export(path: Path, rows: int, start: int = 0, bad_every: int = 0) -> Path:
