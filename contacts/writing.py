@@ -61,15 +61,15 @@ def insert_contacts(session: Session, contacts: Sequence[CleanContact], now: dat
     if session.get_bind().dialect.name == "postgresql":
         records = json.dumps([_record(contact) for contact in contacts], ensure_ascii=False)
         ids = list(session.scalars(_INSERT_RECORDS, {"contacts": records, "now": now}))
+        if len(ids) == len(contacts):
+            return ids
     else:
+        # A plain executemany, one statement text whatever the chunk's size: with RETURNING,
+        # each size would be another statement kept in SQLite's cache, and memory would grow.
         rows = [{**_record(contact), "created_at": now, "updated_at": now} for contact in contacts]
-        insert = insert_ignoring_duplicates(session, CONTACTS, Contact.email)
-        ids = list(session.scalars(insert.returning(Contact.id), rows))
-    if len(ids) < len(contacts):
-        ids = list(session.scalars(select(Contact.id).where(
-            among(session, Contact.email, [contact.email for contact in contacts])
-        )))  # fmt: skip
-    return ids
+        session.execute(insert_ignoring_duplicates(session, CONTACTS, Contact.email), rows)
+    emails = [contact.email for contact in contacts]
+    return list(session.scalars(select(Contact.id).where(among(session, Contact.email, emails))))
 
 
 def update_contacts(session: Session, changes: list[dict[str, Any]]) -> None:
