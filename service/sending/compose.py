@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from contacts.models import Contact
 from service.campaigns.models import Campaign
 from service.config import Settings
+from service.db import among
 from service.events.models import Event
 from service.mail.attachments import event_ics, ticket_qr
 from service.mail.context import email_context
@@ -82,7 +83,7 @@ def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
         )
         .join(Contact, Contact.id == Message.contact_id)
         .outerjoin(Invitation, Invitation.id == Message.invitation_id)
-        .where(Message.id.in_(message_ids))
+        .where(among(session, Message.id, message_ids, "claimed"))
         .order_by(Message.id)
     )
     return [Claimed(**{**row._asdict(), "token_version": row.token_version or 1}) for row in rows]
