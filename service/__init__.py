@@ -17,8 +17,12 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from flask import Flask
 
     from service import error_pages, extensions, formatting, headers, inputs, limits, logs, metrics
+    from service.accounts import web as accounts_web
+    from service.accounts.routes import accounts
     from service.api.routes import api
     from service.health import health
+    from service.manage import labels as manage_labels
+    from service.manage.routes import manage
     from service.registrations import page_cache
     from service.registrations.forwarding_routes import forwarded
     from service.registrations.routes import public
@@ -53,10 +57,16 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(forwarded)
     app.register_blueprint(tracking)
     app.register_blueprint(api)
+    app.register_blueprint(accounts)
+    app.register_blueprint(manage)
     extensions.csrf.exempt(api)
-    limits.init_app(app, settings, public=[public, forwarded, tracking], authenticated=[api])
+    limits.init_app(
+        app, settings, public=[public, forwarded, tracking], authenticated=[api], sign_in=[accounts]
+    )
     error_pages.init_app(app)
     headers.init_app(app)
     formatting.init_app(app)
     page_cache.init_app(app)
+    accounts_web.init_app(app)
+    manage_labels.init_app(app)
     return app

@@ -34,6 +34,7 @@ PACKAGE_COMMANDS = {
     ),
     "stats": ("service.tracking.cli:stats_command", "The funnel of an event's invitations."),
     "attendees": ("service.tracking.cli:attendees_command", "The people holding a seat, by name."),
+    "user": ("service.accounts.cli:user_group", "Back-office accounts: create, list, disable."),
 }
 
 

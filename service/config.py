@@ -65,6 +65,7 @@ class Settings:
     link_rate_limit: str = "10 per minute;100 per day"
     client_rate_limit: str = "120 per minute"
     bad_token_limit: str = "10 per minute"  # noqa: S105 - a rate, not a secret
+    sign_in_rate_limit: str = "10 per minute;50 per day"
     trusted_proxies: int = 0
     log_format: str = "text"
     log_level: str = "INFO"
@@ -309,6 +310,8 @@ VARIABLES: tuple[Variable, ...] = (
     V("RATE_LIMIT_BAD_TOKENS", "bad_token_limit", rate_limits, Settings.bad_token_limit,
       f"`{Settings.bad_token_limit}`",
       "wrong API tokens from one client address before it is refused (429)"),
+    V("RATE_LIMIT_SIGN_IN", "sign_in_rate_limit", rate_limits, Settings.sign_in_rate_limit,
+      f"`{Settings.sign_in_rate_limit}`", "back-office sign-in attempts from one client address"),
     V("TRUSTED_PROXIES", "trusted_proxies", count, 0, "0",
       "reverse proxies in front of the app whose `X-Forwarded-For` gives the client address"),
     V("LOG_FORMAT", "log_format", one_of("text", "json"), "text", "`text`",

@@ -43,9 +43,11 @@ def init_app(
     settings: Settings,
     public: list[Blueprint],
     authenticated: list[Blueprint],
+    sign_in: list[Blueprint],
 ) -> Limiter:
-    """Count the POSTs of the `public` blueprints and the failed logins of the `authenticated`
-    ones; believe X-Forwarded-For from TRUSTED_PROXIES proxies."""
+    """Count the POSTs of the `public` blueprints, the failed logins of the `authenticated`
+    ones and the sign-in attempts of the `sign_in` ones, per client address; believe
+    X-Forwarded-For from TRUSTED_PROXIES proxies."""
     if settings.trusted_proxies:
         count = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
@@ -70,6 +72,8 @@ def init_app(
         limiter.shared_limit(settings.bad_token_limit, "bad-token", deduct_when=_unauthorised)(
             blueprint
         )
+    for blueprint in sign_in:
+        limiter.shared_limit(settings.sign_in_rate_limit, "sign-in", methods=POSTS)(blueprint)
     counted = {blueprint.name for blueprint in authenticated}
 
     @limiter.request_filter

@@ -1,7 +1,9 @@
 """Every model, imported in one place so that the metadata knows all tables."""
 
 from contacts.models import Contact, MailingList, Membership, Segment, Suppression
+from service.accounts.models import User, UserEvent
 from service.api.models import ApiToken
+from service.audit.models import AuditEntry
 from service.campaigns.models import Campaign, CampaignRule, InvitationList
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.mail.models import Message
@@ -10,6 +12,7 @@ from service.tracking.models import ProviderEvent, Reply, WebhookBatch
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Campaign",
     "CampaignRule",
     "Contact",
@@ -27,5 +30,7 @@ __all__ = [
     "Segment",
     "Speaker",
     "Suppression",
+    "User",
+    "UserEvent",
     "WebhookBatch",
 ]

@@ -29,6 +29,7 @@ class Purpose(enum.StrEnum):
 
     INVITATION = "invitation"
     UNSUBSCRIBE = "unsubscribe"
+    SIGN_IN = "sign-in"  # a back-office account's one-time link
 
 
 class LinkProblem(enum.StrEnum):

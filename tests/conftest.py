@@ -39,6 +39,7 @@ TEST_ENV = {
     "RATE_LIMIT_PER_ADDRESS": "100000 per minute",
     "RATE_LIMIT_PER_LINK": "1000 per minute",
     "RATE_LIMIT_BAD_TOKENS": "1000 per minute",
+    "RATE_LIMIT_SIGN_IN": "1000 per minute",
 }
 os.environ.update(TEST_ENV)
 

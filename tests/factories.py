@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from service.accounts.models import Role
+from service.accounts.services import create_user, set_password
 from service.config import Settings
 from service.db import Base, Database, utcnow
 from service.events.schemas import EventIn
@@ -74,6 +76,13 @@ class Factory:
                     Invitee(invitation.id, email, invitation_token(self.settings, invitation))
                 )
         return result
+
+    def user(self, email: str, role: str, events: tuple[int, ...] = ()) -> str:
+        """An account with a password set; returns the password."""
+        password = f"mot de passe de {email}"
+        with self.db.transaction() as session:
+            set_password(session, create_user(session, email, Role(role), events), password)
+        return password
 
 
 def empty_database(db: Database) -> None:

@@ -1,0 +1,1 @@
+"""Back-office accounts: users, their roles, signing in, and the audit log."""

@@ -1,0 +1,47 @@
+"""How the back office names states and orders, in the page's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_timedelta, lazy_gettext
+
+from service.db import utcnow
+from service.manage.queries import Sort
+from service.registrations.models import RegistrationStatus
+
+STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: lazy_gettext("Confirmé"),
+    RegistrationStatus.WAITLISTED: lazy_gettext("En liste d'attente"),
+    RegistrationStatus.OFFERED: lazy_gettext("Place proposée"),
+    RegistrationStatus.DECLINED: lazy_gettext("A décliné"),
+    RegistrationStatus.CANCELLED: lazy_gettext("Annulé"),
+    RegistrationStatus.ATTENDED: lazy_gettext("Présent"),
+}
+SORT_LABELS = {
+    Sort.NAME: lazy_gettext("Nom"),
+    Sort.ORGANISATION: lazy_gettext("Organisation"),
+    Sort.NEWEST: lazy_gettext("Les plus récentes d'abord"),
+    Sort.OLDEST: lazy_gettext("Les plus anciennes d'abord"),
+}
+
+
+def status_label(status: RegistrationStatus) -> str:
+    """'Confirmé', 'En liste d'attente'…"""
+    return str(STATUS_LABELS[status])
+
+
+def sort_label(sort: Sort) -> str:
+    """'Nom', 'Organisation'…"""
+    return str(SORT_LABELS[sort])
+
+
+def waited(since: datetime | None) -> str:
+    """How long ago `since` was, as people say it ('3 jours')."""
+    return format_timedelta(utcnow() - since, threshold=1.1) if since else ""
+
+
+def init_app(app: Flask) -> None:
+    """Register the back office's filters."""
+    app.jinja_env.filters.update(status_label=status_label, sort_label=sort_label, waited=waited)

@@ -1,0 +1,90 @@
+"""The back office's event pages: the list of events with their gauges, and an event's
+registrations, waitlist and offers. The table answers htmx's requests with its rows alone."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext
+
+from service.accounts.models import Role
+from service.accounts.roles import Can
+from service.accounts.web import current_user, requires
+from service.audit.services import event_history
+from service.db import utcnow
+from service.events.services import get_event
+from service.extensions import get_db
+from service.manage import queries
+from service.manage.queries import Sort, TableQuery
+from service.registrations.models import RegistrationStatus
+from service.registrations.queries import event_counts
+
+manage = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@manage.get("/")
+@requires(Can.SEE_EVENTS)
+def events() -> str:
+    """Upcoming and past events, each with its seats held and people waiting."""
+    user = current_user()
+    assert user is not None  # requires() let the request in
+    only = user.event_ids if user.role is Role.DOOR else None
+    with get_db().transaction(write=False) as session:
+        upcoming, past = queries.event_lines(session, utcnow(), only)
+    return render_template("manage/events.html", upcoming=upcoming, past=past)
+
+
+def _table_query() -> tuple[TableQuery, list[str]]:
+    """The table's query from the URL, and a message for each parameter that was not understood
+    (that parameter is then ignored)."""
+    problems: list[str] = []
+    args = request.args
+    status = list_id = None
+    if value := args.get("status", ""):
+        try:
+            status = RegistrationStatus(value)
+        except ValueError:
+            problems.append(gettext("État inconnu (paramètre status) : %(value)s", value=value))
+    if value := args.get("list", ""):
+        if value.isdigit():
+            list_id = int(value)
+        else:
+            problems.append(gettext("Liste inconnue (paramètre list) : %(value)s", value=value))
+    sort = Sort.NAME
+    if value := args.get("sort", ""):
+        try:
+            sort = Sort(value)
+        except ValueError:
+            problems.append(gettext("Tri inconnu (paramètre sort) : %(value)s", value=value))
+    return TableQuery(args.get("q", "")[:200], status, list_id, sort), problems
+
+
+@manage.get("/events/<int:event_id>")
+@requires(Can.SEE_EVENTS)
+def event(event_id: int) -> str:
+    """An event: its gauge, counts by state, offers, waitlist and registrations table."""
+    asked, problems = _table_query()
+    with get_db().transaction(write=False) as session:
+        item = get_event(session, event_id)
+        lines, total = queries.registration_table(session, event_id, asked)
+        context = {
+            "table": lines,
+            "total": total,
+            "asked": asked,
+            "problems": problems,
+            "limit": queries.TABLE_LIMIT,
+            "event": item,
+        }
+        if request.headers.get("HX-Request") == "true":
+            return render_template("manage/_registration_rows.html", **context)
+        return render_template(
+            "manage/event.html",
+            counts=event_counts(session, item),
+            waitlist=queries.waitlist(session, event_id),
+            offers=queries.offers(session, event_id),
+            lists=queries.event_lists(session, event_id),
+            history=event_history(session, event_id),
+            statuses=list(RegistrationStatus),
+            sorts=list(Sort),
+            now=utcnow(),
+            **context,
+        )
