@@ -24,6 +24,8 @@ from tests.catalogues import compile_catalogues
 from tests.factories import Factory, empty_database
 from tests.standins.sendgrid import SendGridStandIn
 
+pytest_plugins = ["tests.browsers"]  # the open_browser fixture of the end-to-end tests
+
 VAR_DIR = Path(tempfile.mkdtemp(prefix="convier-test-"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'test.sqlite'}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

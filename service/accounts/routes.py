@@ -70,7 +70,7 @@ def link(token: str) -> str | tuple[str, int]:
             user = services.sign_in_link_user(session, get_settings(), token)
     except SignInRefused:
         return render_template("manage/link_refused.html"), 404
-    return render_template("manage/link.html", user=user, token=token)
+    return render_template("manage/link.html", user=user, token=token, password_min=PASSWORD_MIN)
 
 
 @accounts.post("/link/<token>")
@@ -97,7 +97,9 @@ def _link_page_again(token: str, problem: str) -> tuple[str, int] | Response:
             user = services.sign_in_link_user(session, get_settings(), token)
         except SignInRefused:
             return render_template("manage/link_refused.html"), 404
-        page = render_template("manage/link.html", user=user, token=token, problem=problem)
+        page = render_template(
+            "manage/link.html", user=user, token=token, problem=problem, password_min=PASSWORD_MIN
+        )
     return page, 422
 
 

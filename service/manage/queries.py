@@ -113,7 +113,7 @@ _LINE = (
 # What the search box looks in.
 _SEARCHED = (
     Contact.email, Contact.first_name, Contact.last_name, Contact.organisation,
-    func.concat(Contact.first_name, " ", Contact.last_name),
+    Contact.first_name + " " + Contact.last_name,
 )  # fmt: skip
 
 

@@ -8,70 +8,18 @@ Without chromium this test is skipped with the reason, except under CI (CI=true)
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.db import Database
+from tests.browsers import WAIT_SECONDS
 from tests.conftest import TEST_ENV
 from tests.factories import Factory
 from tests.registrations.test_pages import new_invitee
 from tests.servers import live_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,1000",
-)  # fmt: skip
-WAIT_SECONDS = 30
-
 pytestmark = pytest.mark.slow
-
-
-def _require_browser() -> None:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package (pip install -e '.[test]')")
-    if missing:
-        install = "apt-get install chromium chromium-driver"
-        reason = f"no browser to drive: missing {', '.join(missing)} ({install})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must run the browser test")
-        pytest.skip(reason)
-
-
-@pytest.fixture
-def open_browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
-    """Opens a new browser, with its own profile (so its own cookies), speaking French."""
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    drivers: list[Any] = []
-
-    def open_one(name: str) -> Any:
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in FLAGS:
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={tmp_path / name}")
-        options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-        drivers.append(driver)
-        return driver
-
-    try:
-        yield open_one
-    finally:
-        for driver in drivers:
-            driver.quit()
 
 
 def test_two_people_one_seat_waitlist_offer_and_acceptance(

@@ -1,0 +1,99 @@
+"""The back office in a real browser (Debian's chromium, selenium), against the application
+under gunicorn: a new organiser sets a password from the link `convier user create` printed,
+finds the event, searches its registrations (htmx), signs out and in again; a door account sees
+its event only. axe-core finds nothing wrong on any page on the way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from service.accounts import services
+from service.accounts.models import Role
+from service.registrations import services as registrations
+from tests.browsers import WAIT_SECONDS, axe_violations
+from tests.conftest import TEST_ENV
+from tests.helpers import act
+from tests.servers import live_server
+
+pytestmark = pytest.mark.slow
+PASSWORD = "une phrase assez longue"
+
+
+def test_an_organiser_signs_up_finds_the_event_and_searches_it(db, factory, settings, open_browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    event_id = factory.event(
+        title="Rencontre nationale des PTCE",
+        capacity=1,
+        questions=[{"key": "lunch", "label": "Déjeunerez-vous sur place ?", "kind": "yes_no"}],
+    )
+    other_id = factory.event(title="Une autre rencontre")
+    people = factory.invitees(event_id, 3)
+    for person in people:
+        act(db, person.invitation_id, registrations.register, {"lunch": True})
+    with db.transaction() as session:
+        organiser = services.create_user(session, "orga@example.org", Role.ORGANISER)
+        link = services.sign_in_link(settings, organiser).removeprefix(settings.base_url)
+    door_password = factory.user("porte@example.org", "door", (event_id,))
+
+    def accessible(driver: Any) -> None:
+        assert axe_violations(driver) == [], driver.current_url
+
+    def wait_for_text(driver: Any, selector: str, words: str) -> None:
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words)
+        )
+
+    with live_server(env=TEST_ENV) as base:
+        browser = open_browser("organiser")
+        browser.get(base + link)
+        wait_for_text(browser, "h1", "Choisissez votre mot de passe")
+        accessible(browser)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.ID, "confirmation").send_keys(PASSWORD, Keys.ENTER)
+
+        wait_for_text(browser, "h1", "Événements")
+        accessible(browser)
+        assert "1 places prises sur 1 · 2 en attente" in browser.find_element(By.ID, "main").text
+        browser.find_element(By.LINK_TEXT, "Rencontre nationale des PTCE").click()
+
+        wait_for_text(browser, "h1", "Rencontre nationale des PTCE")
+        accessible(browser)
+        wait_for_text(browser, "#table-count", "3 inscriptions trouvées")
+        # The search answers as one types (htmx replaces the rows), and the address keeps it.
+        browser.find_element(By.ID, "q").send_keys(people[1].email)
+        wait_for_text(browser, "#table-count", "1 inscription trouvée")
+        assert "q=" in browser.current_url
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.registrations tbody tr")
+        assert [row.find_element(By.TAG_NAME, "td").text for row in rows] == [""]
+        assert people[1].email in rows[0].text
+        accessible(browser)
+
+        browser.find_element(By.XPATH, '//button[normalize-space()="Se déconnecter"]').click()
+        wait_for_text(browser, "h1", "Connexion à l'espace organisateur")
+        accessible(browser)
+        browser.get(base + link)  # the link served once
+        wait_for_text(browser, "h1", "Ce lien de connexion ne fonctionne plus")
+        accessible(browser)
+        browser.get(f"{base}/manage/login")
+        browser.find_element(By.ID, "email").send_keys("orga@example.org")
+        browser.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+        wait_for_text(browser, "h1", "Événements")
+
+        door = open_browser("door")
+        door.get(f"{base}/manage/events/{event_id}")
+        wait_for_text(door, "h1", "Connexion")
+        door.find_element(By.ID, "email").send_keys("porte@example.org")
+        door.find_element(By.ID, "password").send_keys(door_password, Keys.ENTER)
+        wait_for_text(door, "h1", "Rencontre nationale des PTCE")  # the page asked for first
+        door.get(f"{base}/manage/")
+        wait_for_text(door, "h1", "Événements")
+        assert "Une autre rencontre" not in door.find_element(By.ID, "main").text
+        door.get(f"{base}/manage/events/{other_id}")
+        wait_for_text(door, "h1", "Accès refusé")
+        accessible(door)

@@ -1,0 +1,126 @@
+"""An event's page in the back office: counts, waitlist in order, and the registrations table
+searched, filtered and sorted, whole or as the rows htmx asks for."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from contacts.models import MailingList
+from service.campaigns.models import InvitationList
+from service.registrations import services
+from service.registrations.invitations import invite
+from tests.helpers import act
+from tests.manage.clients import sign_in
+
+PEOPLE = [  # name, organisation, answer to "lunch"
+    ("Claire Martin", "Le Labo de l'ESS", True),
+    ("Karim Benali", "COORACE", False),
+    ("Odile Kirchner", "RTES", True),
+    ("Jean Dupont", "Le Labo de l'ESS", None),
+    ("Amina Diallo", "CNCRES", True),
+]
+QUESTIONS = [{"key": "lunch", "label": "Déjeunerez-vous sur place ?", "kind": "yes_no"}]
+
+
+@pytest.fixture
+def event_id(db, factory, settings) -> int:
+    """Two seats, five registrations in PEOPLE's order: two confirmed, three waiting; the first
+    three came through the COORACE list."""
+    event_id = factory.event(title="Rencontre à deux places", capacity=2, questions=QUESTIONS)
+    invitation_ids = []
+    with db.transaction() as session:
+        network = MailingList(name="COORACE")
+        session.add(network)
+        for name, organisation, _ in PEOPLE:
+            email = name.lower().replace(" ", ".") + "@example.org"
+            invitation = invite(session, settings, event_id, email, name)
+            invitation.contact.organisation = organisation
+            invitation_ids.append(invitation.id)
+        session.flush()
+        session.add_all(
+            InvitationList(invitation_id=i, list_id=network.id) for i in invitation_ids[:3]
+        )
+    for invitation_id, (_, _, lunch) in zip(invitation_ids, PEOPLE, strict=True):
+        answers = {} if lunch is None else {"lunch": lunch}
+        act(db, invitation_id, services.register, answers)
+    return event_id
+
+
+@pytest.fixture
+def organiser(client, factory):
+    sign_in(client, "orga@example.org", factory.user("orga@example.org", "organiser"))
+    return client
+
+
+def names_in_table(html: str) -> list[str]:
+    """The names of the table's rows, in order."""
+    body = html.split('<table class="registrations">', 1)[1]
+    return re.findall(r'<th scope="row">([^<]+)</th>', body)
+
+
+def test_the_page_shows_counts_and_the_waitlist_in_order(db, event_id, organiser):
+    page = organiser.get(f"/manage/events/{event_id}").text
+    assert "2 places prises sur 2" in page
+    waitlist = page.split('id="waitlist"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th>', waitlist) == [
+        "Odile Kirchner", "Jean Dupont", "Amina Diallo",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("", ["Karim Benali", "Amina Diallo", "Jean Dupont", "Odile Kirchner", "Claire Martin"]),
+        ("?q=labo", ["Jean Dupont", "Claire Martin"]),
+        ("?q=claire%20mar", ["Claire Martin"]),
+        ("?q=karim.benali@", ["Karim Benali"]),
+        ("?q=100%25", []),
+        ("?status=confirmed", ["Karim Benali", "Claire Martin"]),
+        ("?status=waitlisted&q=labo", ["Jean Dupont"]),
+        ("?list={list}", ["Karim Benali", "Odile Kirchner", "Claire Martin"]),
+        ("?sort=oldest", ["Claire Martin", "Karim Benali", "Odile Kirchner", "Jean Dupont",
+                          "Amina Diallo"]),
+        ("?sort=organisation", ["Amina Diallo", "Karim Benali", "Jean Dupont", "Claire Martin",
+                                "Odile Kirchner"]),
+    ],
+)  # fmt: skip
+def test_the_table_is_searched_filtered_and_sorted(db, event_id, organiser, query, names):
+    with db.transaction(write=False) as session:
+        list_id = session.query(MailingList.id).scalar()
+    page = organiser.get(f"/manage/events/{event_id}{query.format(list=list_id)}")
+    assert page.status_code == 200
+    assert names_in_table(page.text) == names
+
+
+def test_htmx_gets_the_rows_alone(db, event_id, organiser):
+    rows = organiser.get(f"/manage/events/{event_id}?q=coorace", headers={"HX-Request": "true"})
+    assert rows.status_code == 200
+    assert "<html" not in rows.text
+    assert names_in_table(rows.text) == ["Karim Benali"]
+    assert "1 inscription trouvée" in rows.text
+
+
+def test_answers_are_readable_columns(db, event_id, organiser):
+    page = organiser.get(f"/manage/events/{event_id}?q=claire").text
+    assert "Déjeunerez-vous sur place ?" in page
+    row = page.split('<th scope="row">Claire Martin</th>', 1)[1].split("</tr>", 1)[0]
+    assert "<td>oui</td>" in row
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [("?status=maybe", "status"), ("?list=coorace", "list"), ("?sort=height", "sort")],
+)
+def test_a_parameter_not_understood_is_named_and_ignored(db, event_id, organiser, query, parameter):
+    page = organiser.get(f"/manage/events/{event_id}{query}")
+    assert page.status_code == 200
+    assert f"(paramètre {parameter})" in page.text
+    assert len(names_in_table(page.text)) == len(PEOPLE)
+
+
+def test_the_page_speaks_english_when_asked(db, event_id, organiser):
+    page = organiser.get(f"/manage/events/{event_id}?lang=en").text
+    assert '<html lang="en">' in page
+    assert "Waiting list" in page
