@@ -23,6 +23,7 @@ FLAGS = (
 )  # fmt: skip
 WAIT_SECONDS = 30
 
+
 def _require_browser() -> None:
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
     try:
@@ -77,6 +78,4 @@ def axe_violations(driver: Any) -> list[str]:
         " 'best-practice']}).then(r => done(r.violations), e => done([{id: 'axe failed', "
         "help: String(e), nodes: []}]));"
     )
-    return [
-        f"{v['id']}: {v['help']} — {[n.get('target') for n in v['nodes']][:5]}" for v in result
-    ]
+    return [f"{v['id']}: {v['help']} — {[n.get('target') for n in v['nodes']][:5]}" for v in result]

@@ -132,10 +132,10 @@ def _like(text: str) -> str:
 
 
 def registration_table(
-    session: Session, event_id: int, asked: TableQuery
+    session: Session, event_id: int, asked: TableQuery, limit: int | None = TABLE_LIMIT
 ) -> tuple[list[RegistrationLine], int]:
-    """The registrations matching `asked`, in its order (at most TABLE_LIMIT), and how many
-    match in all."""
+    """The registrations matching `asked`, in its order (at most `limit`; None: all), and how
+    many match in all."""
     query = _registrations(event_id)
     if text := asked.text.strip():
         pattern = _like(text)
@@ -150,7 +150,7 @@ def registration_table(
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(*_ORDER[asked.sort]).limit(TABLE_LIMIT))
+    rows = session.execute(query.order_by(*_ORDER[asked.sort]).limit(limit))
     return [RegistrationLine(*row) for row in rows], total
 
 

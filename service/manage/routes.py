@@ -3,7 +3,7 @@ registrations, waitlist and offers. The table answers htmx's requests with its r
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext
 
 from service.accounts.models import Role
@@ -12,11 +12,13 @@ from service.accounts.web import current_user, requires
 from service.audit.services import event_history
 from service.db import utcnow
 from service.events.services import get_event
-from service.extensions import get_db
+from service.extensions import get_db, get_settings
 from service.manage import queries
+from service.manage.exports import registrations_file
 from service.manage.queries import Sort, TableQuery
 from service.registrations.models import RegistrationStatus
 from service.registrations.queries import event_counts
+from service.tracking.exports import signin_sheet
 
 manage = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -88,3 +90,35 @@ def event(event_id: int) -> str:
             now=utcnow(),
             **context,
         )
+
+
+SPREADSHEETS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@manage.get("/events/<int:event_id>/registrations.<any(csv, xlsx):fmt>")
+@requires(Can.EXPORT)
+def export(event_id: int, fmt: str) -> Response:
+    """The registrations the table shows (same search, filters and order), as a file."""
+    asked, _ = _table_query()
+    settings = get_settings()
+    with get_db().transaction(write=False) as session:
+        item = get_event(session, event_id)
+        data = registrations_file(session, item, asked, settings.tz, fmt)
+        name = f"{item.slug}-{gettext('inscriptions')}.{fmt}"
+    return Response(
+        data,
+        mimetype=SPREADSHEETS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@manage.get("/events/<int:event_id>/sign-in-sheet")
+@requires(Can.EXPORT)
+def sign_in_sheet(event_id: int) -> str:
+    """The sign-in sheet (feuille d'émargement) to print: the people holding a seat, by name."""
+    with get_db().transaction(write=False) as session:
+        get_event(session, event_id)
+        return signin_sheet(session, event_id, get_settings().timezone)

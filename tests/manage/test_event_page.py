@@ -3,9 +3,12 @@ searched, filtered and sorted, whole or as the rows htmx asks for."""
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from contacts.models import MailingList
 from service.campaigns.models import InvitationList
@@ -124,3 +127,47 @@ def test_the_page_speaks_english_when_asked(db, event_id, organiser):
     page = organiser.get(f"/manage/events/{event_id}?lang=en").text
     assert '<html lang="en">' in page
     assert "Waiting list" in page
+
+
+def test_the_csv_opens_in_french_excel_with_the_tables_rows(db, event_id, organiser):
+    answer = organiser.get(f"/manage/events/{event_id}/registrations.csv?status=waitlisted")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"].endswith('-inscriptions.csv"')
+    assert answer.data.startswith(codecs.BOM_UTF8)
+    lines = answer.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "Nom;Prénom;Organisation;Adresse email;État;Inscrit le;N° d'attente;"
+        "Réponse attendue avant;Déjeunerez-vous sur place ?"
+    )
+    cells = [line.split(";") for line in lines[1:]]
+    assert [(row[0], row[4], row[8]) for row in cells] == [
+        ("Diallo", "En liste d'attente", "oui"),
+        ("Dupont", "En liste d'attente", "non"),  # an unticked box is a no
+        ("Kirchner", "En liste d'attente", "oui"),
+    ]
+
+
+def test_the_xlsx_has_english_headers_when_the_page_is_english(db, event_id, organiser):
+    answer = organiser.get(f"/manage/events/{event_id}/registrations.xlsx?lang=en&sort=oldest")
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:5] == ["Last name", "First name", "Organisation", "Email address", "State"]
+    assert [row[0] for row in rows[1:]] == ["Martin", "Benali", "Kirchner", "Dupont", "Diallo"]
+    assert rows[1][4] == "Confirmed"
+    assert rows[1][8] == "yes"
+
+
+def test_the_sign_in_sheet_lists_the_seats_held(db, event_id, organiser):
+    sheet = organiser.get(f"/manage/events/{event_id}/sign-in-sheet")
+    assert sheet.status_code == 200
+    assert "Martin" in sheet.text
+    assert "Benali" in sheet.text
+    assert "Kirchner" not in sheet.text
+
+
+def test_exports_are_for_staff_who_may_export(db, event_id, client, factory):
+    sign_in(client, "porte@example.org", factory.user("porte@example.org", "door", (event_id,)))
+    assert "Télécharger" not in client.get(f"/manage/events/{event_id}").text
+    assert client.get(f"/manage/events/{event_id}/registrations.csv").status_code == 403
+    assert client.get(f"/manage/events/{event_id}/sign-in-sheet").status_code == 403
