@@ -46,9 +46,12 @@ def _columns(event: Event, tz: ZoneInfo) -> dict[str, Callable[[RegistrationLine
         gettext("Réponse attendue avant"): lambda line: _when(line.offer_expires_at, tz),
     }
     for question in event.questions:
-        key = question.key
-        columns[question_label(question)] = lambda line, key=key: _answer(line.answers.get(key))
+        columns[question_label(question)] = _answer_of(question.key)
     return columns
+
+
+def _answer_of(key: str) -> Callable[[RegistrationLine], str]:
+    return lambda line: _answer(line.answers.get(key))
 
 
 def registrations_file(
