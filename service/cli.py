@@ -16,7 +16,7 @@ PACKAGE_COMMANDS = {
     "event": ("service.registrations.cli:event_group", "Create and inspect events."),
     "invite": (
         "service.registrations.cli:invite_command",
-        "Invite one address and print its personal link.",
+        "Invite one address and print its personal link; --send emails the invitation too.",
     ),
     "registrations": (
         "service.registrations.cli:registrations_command",

@@ -64,7 +64,7 @@ def create_user(
     user = User(email=address, role=role, event_links=[UserEvent(event_id=e) for e in events])
     session.add(user)
     session.flush()
-    record(session, actor, "user.created", subject=address, role=role.value, events=events)
+    record(session, actor, "user.created", None, address, role=role.value, events=events)
     return user
 
 
@@ -94,7 +94,7 @@ def disable_user(session: Session, user: User, actor: str = "cli") -> User:
     if user.disabled_at is None:
         user.disabled_at = utcnow()
         user.credentials_version += 1
-        record(session, actor, "user.disabled", subject=user.email)
+        record(session, actor, "user.disabled", None, user.email)
     return user
 
 
@@ -106,7 +106,7 @@ def set_password(session: Session, user: User, password: str) -> None:
         raise Invalid("password", f"at most {PASSWORD_MAX} characters")
     user.password_hash = _hasher.hash(password)
     user.credentials_version += 1
-    record(session, user.email, "user.password_set", subject=user.email)
+    record(session, user.email, "user.password_set", None, user.email)
 
 
 def authenticate(session: Session, email: str, password: str) -> User:

@@ -13,15 +13,10 @@ AUDIT_PAGE = 100
 
 
 def record(
-    session: Session,
-    actor: str,
-    action: str,
-    *,
-    event_id: int | None = None,
-    subject: str = "",
-    **details: Any,
+    session: Session, actor: str, action: str, event_id: int | None, subject: str, **details: Any
 ) -> None:
-    """Add an entry to the log, in the transaction of the change it describes."""
+    """Add an entry to the log, in the transaction of the change it describes: `subject` is what
+    was changed (an address), `details` what else is worth keeping."""
     session.add(
         AuditEntry(actor=actor, action=action, event_id=event_id, subject=subject, details=details)
     )  # fmt: skip

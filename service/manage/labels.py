@@ -26,6 +26,25 @@ SORT_LABELS = {
     Sort.OLDEST: lazy_gettext("Les plus anciennes d'abord"),
 }
 
+AUDIT_LABELS = {
+    "user.created": lazy_gettext("compte créé"),
+    "user.disabled": lazy_gettext("compte désactivé"),
+    "user.password_set": lazy_gettext("mot de passe choisi"),
+    "invitation.created": lazy_gettext("invitation créée (lien affiché)"),
+    "invitation.sent": lazy_gettext("invitation envoyée"),
+    "registration.added": lazy_gettext("inscription ajoutée"),
+    "registration.cancelled": lazy_gettext("inscription annulée"),
+    "registration.seat_given": lazy_gettext("place donnée"),
+    "registration.moved_up": lazy_gettext("mise en tête de la liste d'attente"),
+    "registration.confirmation_resent": lazy_gettext("confirmation renvoyée"),
+}
+
+
+def audit_label(action: str) -> str:
+    """What an audit entry's action means, in words; the code itself for an unknown one."""
+    label = AUDIT_LABELS.get(action)
+    return str(label) if label is not None else action
+
 
 def status_label(status: RegistrationStatus) -> str:
     """'Confirmé', 'En liste d'attente'…"""
@@ -44,4 +63,6 @@ def waited(since: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the back office's filters."""
-    app.jinja_env.filters.update(status_label=status_label, sort_label=sort_label, waited=waited)
+    app.jinja_env.filters.update(
+        status_label=status_label, sort_label=sort_label, waited=waited, audit_label=audit_label
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, display_name
 from service.campaigns.models import InvitationList
+from service.errors import NotFound
 from service.events.models import Event
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 
@@ -69,6 +70,7 @@ class RegistrationLine:
     """A row of an event's registrations table."""
 
     id: int
+    event_id: int
     email: str
     first_name: str
     last_name: str
@@ -106,9 +108,10 @@ _ORDER = {
 
 # The columns a row of the table is read from, in RegistrationLine's order.
 _LINE = (
-    Registration.id, Contact.email, Contact.first_name, Contact.last_name, Contact.organisation,
-    Registration.status, Registration.created_at, Registration.waitlist_position,
-    Registration.waitlisted_at, Registration.offer_expires_at, Registration.answers,
+    Registration.id, Registration.event_id, Contact.email, Contact.first_name, Contact.last_name,
+    Contact.organisation, Registration.status, Registration.created_at,
+    Registration.waitlist_position, Registration.waitlisted_at, Registration.offer_expires_at,
+    Registration.answers,
 )  # fmt: skip
 # What the search box looks in.
 _SEARCHED = (
@@ -124,6 +127,19 @@ def _registrations(event_id: int) -> Select[Any]:
         .join(Contact, Contact.id == Invitation.contact_id)
         .where(Registration.event_id == event_id)
     )
+
+
+def person(session: Session, registration_id: int) -> RegistrationLine:
+    """One registration as the table shows it; NotFound for an unknown id."""
+    row = session.execute(
+        select(*_LINE)
+        .join(Invitation, Invitation.id == Registration.invitation_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Registration.id == registration_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no registration {registration_id}")
+    return RegistrationLine(*row)
 
 
 def _like(text: str) -> str:

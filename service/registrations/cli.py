@@ -14,7 +14,8 @@ from service.events.cli import event_group
 from service.events.schemas import event_json
 from service.events.services import get_event
 from service.registrations import services
-from service.registrations.invitations import invitation_link, invite
+from service.registrations.invitations import invitation_link
+from service.registrations.organiser import invite_one
 from service.registrations.queries import REGISTRATION_FIELDS, event_counts, registration_rows
 
 
@@ -67,13 +68,18 @@ def event_promote(ctx: Context, event_id: int) -> None:
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.option("--lang", "language", type=click.Choice(["fr", "en"]), default="fr")
+@click.option("--send", is_flag=True, help="Email the invitation too (through the outbox).")
 @pass_ctx
-def invite_command(ctx: Context, event_id: int, email: str, name: str, language: str) -> None:
-    """Invite one address and print its personal link."""
+def invite_command(
+    ctx: Context, event_id: int, email: str, name: str, language: str, send: bool
+) -> None:
+    """Invite one address and print its personal link; --send emails the invitation too."""
     with ctx.db.transaction() as session:
-        invitation = invite(session, ctx.settings, event_id, email, name, language)
+        invitation = invite_one(session, ctx.settings, event_id, email, name, send, "cli", language)
         link = invitation_link(ctx.settings, invitation)
     click.echo(link)  # once committed: never a link to an invitation that does not exist
+    if send:
+        click.echo("the invitation is queued; `convier mail status` follows it", err=True)
 
 
 @click.command("registrations", cls=ConvierCommand)

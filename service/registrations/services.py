@@ -95,7 +95,8 @@ def shift_counters(session: Session, event: Event, held: int = 0, waiting: int =
     set_committed_value(event, "waitlist_count", row.waitlist_count)
 
 
-def _hold_seat(event: Event, registration: Registration, status: Status, now: datetime) -> None:
+def hold_seat(event: Event, registration: Registration, status: Status, now: datetime) -> None:
+    """Give the registration a seat: offered until the claim window ends, or confirmed."""
     registration.status = status
     registration.waitlist_position = None
     if status is Status.OFFERED:
@@ -384,7 +385,7 @@ def _fill_free_seats(
     seat = Status.OFFERED if event.waitlist_policy is WaitlistPolicy.OFFER else Status.CONFIRMED
     shift_counters(session, event, held=len(waiting), waiting=-len(waiting))
     for registration in waiting:
-        _hold_seat(event, registration, seat, now)
+        hold_seat(event, registration, seat, now)
     session.flush()
     template = Email.SEAT_OFFERED if seat is Status.OFFERED else Email.CONFIRMED_FROM_WAITLIST
     notify(session, waiting, template, now)

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.slow
 PASSWORD = "une phrase assez longue"
 
 
-def test_an_organiser_signs_up_finds_the_event_and_searches_it(db, factory, settings, open_browser):
+def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
+    db, factory, settings, open_browser
+):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -33,7 +35,7 @@ def test_an_organiser_signs_up_finds_the_event_and_searches_it(db, factory, sett
         questions=[{"key": "lunch", "label": "Déjeunerez-vous sur place ?", "kind": "yes_no"}],
     )
     other_id = factory.event(title="Une autre rencontre")
-    people = factory.invitees(event_id, 3)
+    people = factory.invitees(event_id, 3)  # "Personne 0" holds the seat, 1 and 2 wait
     for person in people:
         act(db, person.invitation_id, registrations.register, {"lunch": True})
     with db.transaction() as session:
@@ -72,6 +74,33 @@ def test_an_organiser_signs_up_finds_the_event_and_searches_it(db, factory, sett
         rows = browser.find_elements(By.CSS_SELECTOR, "table.registrations tbody tr")
         assert [row.find_element(By.TAG_NAME, "td").text for row in rows] == [""]
         assert people[1].email in rows[0].text
+        accessible(browser)
+
+        # The last person waiting is put first, after a page that asks to confirm.
+        browser.get(f"{base}/manage/events/{event_id}")
+        waiting = "#waitlist + table tbody th"
+        names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, waiting)]
+        assert names == ["Personne 1", "Personne 2"]
+        browser.find_element(
+            By.XPATH, '//section[.//h2[@id="waitlist"]]//tr[2]//a[starts-with(., "Mettre en tête")]'
+        ).click()
+        wait_for_text(browser, "h1", "Faire passer en tête de la liste d'attente")
+        accessible(browser)
+        browser.find_element(By.CSS_SELECTOR, "form.actions button").click()
+        wait_for_text(browser, "div.status", "Personne 2 est en tête de la liste d'attente.")
+        names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, waiting)]
+        assert names == ["Personne 2", "Personne 1"]
+        accessible(browser)
+
+        # A guest is invited from the page; their link is shown to copy.
+        browser.find_element(By.LINK_TEXT, "Ajouter une personne").click()
+        wait_for_text(browser, "h1", "Ajouter une personne")
+        accessible(browser)
+        browser.find_element(By.ID, "email").send_keys("invitee@example.org")
+        browser.find_element(By.ID, "what-invite").click()
+        browser.find_element(By.XPATH, '//button[normalize-space()="Valider"]').click()
+        wait_for_text(browser, "h1", "Invitation prête")
+        assert "/r/" in browser.find_element(By.ID, "link").get_attribute("value")
         accessible(browser)
 
         browser.find_element(By.XPATH, '//button[normalize-space()="Se déconnecter"]').click()

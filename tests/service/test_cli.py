@@ -14,9 +14,12 @@ import click
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from service.audit.models import AuditEntry
 from service.cli import PACKAGE_COMMANDS, main
 from service.demo import DEMO_EVENT
+from service.mail.models import Message
 from tests.servers import ROOT
 
 CHANGE = {"capacity": 1, "slug": "ma-rencontre"}
@@ -60,6 +63,19 @@ def test_create_show_invite_and_list_registrations(db, event_file, client):
     }  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(run("registrations", "--event", "1"))))
     assert rows == []
+
+
+def test_invite_emails_the_invitation_only_when_asked(db, factory):
+    event_id = factory.event()
+    run("invite", "--event", str(event_id), "--email", "claire@example.org")
+    with db.transaction(write=False) as session:
+        assert session.scalars(select(Message.template)).all() == []
+    link = run("invite", "--event", str(event_id), "--email", "claire@example.org", "--send")
+    assert "/r/" in link
+    with db.transaction(write=False) as session:
+        assert session.scalars(select(Message.template)).all() == ["invitation"]
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["invitation.created", "invitation.sent"]
 
 
 def test_bad_event_file_names_each_field(db, tmp_path):
