@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_timedelta, lazy_gettext
+from flask_babel import format_date, format_timedelta, lazy_gettext
 
 from service.db import utcnow
 from service.manage.queries import Sort
@@ -61,8 +61,17 @@ def waited(since: datetime | None) -> str:
     return format_timedelta(utcnow() - since, threshold=1.1) if since else ""
 
 
+def short_date(value: datetime) -> str:
+    """'7 déc. 2026' / '7 Dec 2026': a date in a table's narrow column."""
+    return format_date(value, "d MMM y")
+
+
 def init_app(app: Flask) -> None:
     """Register the back office's filters."""
     app.jinja_env.filters.update(
-        status_label=status_label, sort_label=sort_label, waited=waited, audit_label=audit_label
+        status_label=status_label,
+        sort_label=sort_label,
+        waited=waited,
+        audit_label=audit_label,
+        short_date=short_date,
     )

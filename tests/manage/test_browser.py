@@ -78,7 +78,7 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
 
         # The last person waiting is put first, after a page that asks to confirm.
         browser.get(f"{base}/manage/events/{event_id}")
-        waiting = "#waitlist + table tbody th"
+        waiting = "#waitlist + .table-wrap tbody th"
         names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, waiting)]
         assert names == ["Personne 1", "Personne 2"]
         browser.find_element(
