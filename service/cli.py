@@ -13,7 +13,10 @@ from service.queue import QUEUES
 # adds commands to another's group is named here (registrations adds `event show`…, sending
 # adds `campaign test-send`); tests/service/test_cli.py checks each help against the command.
 PACKAGE_COMMANDS = {
-    "event": ("service.registrations.cli:event_group", "Create and inspect events."),
+    "event": (
+        "service.registrations.cli:event_group",
+        "Create, change, cancel and inspect events.",
+    ),
     "invite": (
         "service.registrations.cli:invite_command",
         "Invite one address and print its personal link; --send emails the invitation too.",

@@ -68,7 +68,7 @@ def load_demo(db: Database, settings: Settings, keep_date: bool = False) -> Iter
     with db.transaction() as session:
         event = session.scalar(select(Event).where(Event.slug == spec.slug))
         if event is None:
-            event = create_event(session, spec, settings.tz)
+            event = create_event(session, spec, settings.tz, allow_past=keep_date)
             yield f"created event {event.id}: {event.title}"
         else:
             yield f"event {event.id} already loaded: {event.title}"

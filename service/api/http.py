@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError
 
 from service.api.services import check_token
@@ -69,11 +69,32 @@ def authenticated(view: F) -> F:
         if scheme.lower() != "bearer" or not secret:
             return _unauthorised("send Authorization: Bearer <token>", 'realm="convier"')
         with get_db().transaction(write=False) as session:
-            if check_token(session, secret.strip()) is None:
+            token = check_token(session, secret.strip())
+            if token is None:
                 return _unauthorised("unknown or revoked token", 'error="invalid_token"')
+            g.api_actor = f"api:{token.name}"  # who the audit log says made a change
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def api_actor() -> str:
+    """The audit log's name for the token of this request."""
+    return str(g.get("api_actor", "api"))
+
+
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`target` with `patch` laid over it (RFC 7396 JSON Merge Patch): objects merge, a null
+    removes the member, anything else replaces it."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_patch(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _unauthorised(message: str, challenge: str) -> Response:

@@ -29,6 +29,12 @@ def _responses(ok: int, schema: dict[str, Any], *errors: int) -> dict[str, Any]:
 
 
 EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NOTIFY = {
+    "name": "notify",
+    "in": "query",
+    "description": "Email the people holding or waiting for a seat (true, false, 1 or 0)",
+    "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
+}
 
 
 @lru_cache(maxsize=1)
@@ -213,6 +219,25 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "summary": "An event with its counts",
                     "parameters": [EVENT_ID],
                     "responses": _responses(200, event, 404),
+                },
+                "patch": {
+                    "summary": "Change an event (JSON Merge Patch of its description)",
+                    "description": "The description is EventIn's, as `convier event export` "
+                    "prints it; `notify=true` emails the people holding or waiting for a seat "
+                    "when the date, times or venue change.",
+                    "parameters": [EVENT_ID, NOTIFY],
+                    "requestBody": {
+                        "required": True,
+                        **_json({"type": "object"}, "application/merge-patch+json"),
+                    },
+                    "responses": _responses(200, event, 400, 404, 409, 422),
+                },
+            },
+            "/events/{event_id}/cancel": {
+                "post": {
+                    "summary": "Call an event off (registration closes)",
+                    "parameters": [EVENT_ID, NOTIFY],
+                    "responses": _responses(200, {"type": "object"}, 404, 422),
                 }
             },
             "/events/{event_id}/capacity": {

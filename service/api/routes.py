@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
+from pydantic import ValidationError
 
 from service.api import (  # noqa: F401 - they add their routes to `api`
     campaigns,
@@ -13,13 +14,24 @@ from service.api import (  # noqa: F401 - they add their routes to `api`
     stats,
     tokens,
 )
-from service.api.http import JSON, api, authenticated, parse_body
+from service.api.http import (
+    JSON,
+    Problem,
+    api,
+    api_actor,
+    authenticated,
+    flag_arg,
+    merge_patch,
+    parse_body,
+)
 from service.api.openapi import openapi_document
 from service.api.schemas import CapacityIn, InvitationIn
-from service.events.schemas import EventIn, event_json
+from service.error_pages import INVALID
+from service.events.schemas import EventIn, describe_errors, event_json, event_spec
 from service.events.services import create_event, get_event, list_events
 from service.extensions import get_db, get_settings
 from service.registrations import services
+from service.registrations.event_changes import cancel_event, change_event
 from service.registrations.invitations import invitation_link, invite
 from service.registrations.queries import event_counts, registration_rows
 
@@ -54,6 +66,38 @@ def events_show(event_id: int) -> JSON:
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
         return event_json(event, event_counts(session, event).as_dict())
+
+
+@api.patch("/events/<int:event_id>")
+@authenticated
+def events_update(event_id: int) -> JSON:
+    """Change an event: a JSON Merge Patch of its description (`convier event export`);
+    `?notify=true` emails the people registered when its date, times or venue change."""
+    patch = request.get_json(silent=True)
+    if not isinstance(patch, dict):
+        raise Problem(400, "bad_json", "the body must be a JSON object")
+    notify = flag_arg("notify")
+    settings = get_settings()
+    with get_db().transaction() as session:
+        current = event_spec(get_event(session, event_id), settings.tz)
+        try:
+            spec = EventIn.model_validate(merge_patch(current, patch))
+        except ValidationError as exc:
+            raise Problem(422, "invalid", INVALID, describe_errors(exc)) from None
+        change = change_event(session, settings, event_id, spec, api_actor(), notify)
+        body = event_json(change.event, event_counts(session, change.event).as_dict())
+        return {**body, "changed": sorted(change.changed), "emailed": change.emailed}
+
+
+@api.post("/events/<int:event_id>/cancel")
+@authenticated
+def events_cancel(event_id: int) -> JSON:
+    """Call the event off; `?notify=true` tells everyone holding or waiting for a seat."""
+    notify = flag_arg("notify")
+    with get_db().transaction() as session:
+        get_event(session, event_id)
+        emailed = cancel_event(session, event_id, api_actor(), notify)
+        return {"cancelled": True, "emailed": emailed}
 
 
 @api.put("/events/<int:event_id>/capacity")

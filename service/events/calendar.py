@@ -10,6 +10,7 @@ from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as CalendarEvent
 
 from service.config import Settings
+from service.db import utcnow
 from service.events.models import Event
 
 
@@ -43,7 +44,8 @@ def event_calendar(
     entry.add("uid", event_uid(event, settings))
     # Calendars keep the entry with the highest SEQUENCE: it rises with every visible change.
     entry.add("sequence", event.content_version)
-    entry.add("dtstamp", event.created_at)
+    # When this copy was made (RFC 5545 with a METHOD): a calendar sees an update as newer.
+    entry.add("dtstamp", utcnow())
     entry.add("dtstart", event.starts_at)
     entry.add("dtend", event.ends_at)
     entry.add("summary", event.title)

@@ -10,8 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 from service.cli_context import Context, ConvierGroup, pass_ctx
-from service.events.schemas import EventIn, describe_errors
-from service.events.services import create_event, list_events
+from service.events.schemas import EventIn, describe_errors, event_spec
+from service.events.services import create_event, get_event, list_events
 from service.inputs import parse_json
 
 
@@ -40,7 +40,7 @@ def load_event_file(path: Path) -> EventIn:
 
 @click.group("event", cls=ConvierGroup)
 def event_group() -> None:
-    """Create and inspect events."""
+    """Create, change, cancel and inspect events."""
 
 
 @event_group.command("create")
@@ -70,3 +70,13 @@ def event_list(ctx: Context) -> None:
         for item in list_events(session):
             starts = item.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
             click.echo(f"{item.id:>4}  {starts}  {item.capacity:>5} seats  {item.title}")
+
+
+@event_group.command("export")
+@click.argument("event_id", type=int)
+@pass_ctx
+def event_export(ctx: Context, event_id: int) -> None:
+    """Print an event as YAML, as `create` and `update` read it."""
+    with ctx.db.transaction(write=False) as session:
+        spec = event_spec(get_event(session, event_id), ctx.settings.tz)
+    click.echo(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), nl=False)

@@ -83,6 +83,7 @@ class Event(Base):
     # Raised whenever what invitees are shown changes (title, dates, venue, programme,
     # questions): it keys the page cache, and calendars' SEQUENCE.
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seats_held: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -106,9 +107,10 @@ class Event(Base):
         return self.registration_closes_at or self.starts_at
 
     def is_open(self, now: datetime) -> bool:
-        """Whether registrations are accepted at `now`."""
+        """Whether registrations are accepted at `now` (never once the event is cancelled)."""
         opens = self.registration_opens_at
-        return (opens is None or opens <= now) and now < self.closes_at
+        open_window = (opens is None or opens <= now) and now < self.closes_at
+        return open_window and self.cancelled_at is None
 
     @property
     def seats_free(self) -> int:

@@ -177,6 +177,72 @@ def describe_errors(error: ValidationError) -> list[str]:
     return lines
 
 
+def _clock(value: datetime, tz: Any) -> str:
+    return value.astimezone(tz).strftime("%H:%M")
+
+
+def _local(value: datetime | None, tz: Any) -> str | None:
+    return value.astimezone(tz).replace(tzinfo=None).isoformat() if value else None
+
+
+def event_spec(event: Event, tz: Any) -> dict[str, Any]:
+    """The event as an organiser would write it (EventIn's shape, local dates and times): what
+    an edit starts from, and what a partial change is laid over."""
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "subtitle": event.subtitle,
+        "description": event.description,
+        "date": event.starts_at.astimezone(tz).date().isoformat(),
+        "starts": _clock(event.starts_at, tz),
+        "ends": _clock(event.ends_at, tz),
+        "venue": {"name": event.venue_name, "address": event.venue_address},
+        "capacity": event.capacity,
+        "registration": {
+            "opens_at": _local(event.registration_opens_at, tz),
+            "closes_at": _local(event.registration_closes_at, tz),
+            "waitlist_policy": event.waitlist_policy.value,
+            "claim_window_hours": event.claim_window_hours,
+            "forwarding": event.forwarding.value,
+            "forward_limit": event.forward_limit,
+        },
+        "organiser": {
+            "name": event.organiser_name,
+            "email": event.organiser_email or None,
+            "phone": event.organiser_phone,
+        },
+        "programme": [
+            {
+                "starts": _clock(item.starts_at, tz),
+                "ends": _clock(item.ends_at, tz) if item.ends_at else None,
+                "title": item.title,
+                "description": item.description,
+                "speakers": [
+                    {
+                        "name": p.name,
+                        "function": p.function,
+                        "organisation": p.organisation,
+                        "role": p.role.value,
+                    }
+                    for p in item.speakers
+                ],
+            }
+            for item in event.sessions
+        ],
+        "questions": [
+            {
+                "key": q.key,
+                "label": q.label,
+                "label_en": q.label_en,
+                "kind": q.kind.value,
+                "choices": list(q.choices),
+                "required": q.required,
+            }
+            for q in event.questions
+        ],
+    }
+
+
 def event_json(event: Event, counts: dict[str, int] | None = None) -> dict[str, Any]:
     """An event as the API and `convier event show --format json` give it."""
     body: dict[str, Any] = {

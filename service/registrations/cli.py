@@ -13,10 +13,12 @@ from service.cli_context import Context, ConvierCommand, pass_ctx
 from service.events.cli import event_group
 from service.events.schemas import event_json
 from service.events.services import get_event
-from service.registrations import services
+from service.registrations import event_cli, services
 from service.registrations.invitations import invitation_link
 from service.registrations.organiser import invite_one
 from service.registrations.queries import REGISTRATION_FIELDS, event_counts, registration_rows
+
+assert event_cli  # imported for its commands: `event update`, `event cancel`
 
 
 @event_group.command("show")
