@@ -5,6 +5,7 @@ matters to them; every door (CLI, API) goes through the same service."""
 from __future__ import annotations
 
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from click.testing import CliRunner
@@ -170,3 +171,15 @@ def event_spec_in_the_past() -> dict:
 
     spec = factory_spec(date=(utcnow() - timedelta(days=1)).date().isoformat())
     return spec.model_dump(mode="json")
+
+
+def test_the_page_of_a_cancelled_event_says_so_and_offers_nothing(db, factory, client):
+    event_id = factory.event()
+    person = factory.invitees(event_id, 1)[0]
+    act(db, person.invitation_id, services.register, {})
+    with db.transaction() as session:
+        cancel_event(session, event_id, "cli", tell=False)
+    page = unescape(client.get(f"/r/{person.token}").text)
+    assert "Cette rencontre est annulée" in page
+    assert "Annuler mon inscription" not in page
+    assert "votre inscription est confirmée" not in page
