@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from service.accounts import services
 from service.accounts.models import Role
+from service.events.models import Event
+from service.mail.models import Message
 from service.registrations import services as registrations
 from tests.browsers import WAIT_SECONDS, axe_violations
 from tests.conftest import TEST_ENV
@@ -126,3 +129,96 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
         door.get(f"{base}/manage/events/{other_id}")
         wait_for_text(door, "h1", "Accès refusé")
         accessible(door)
+
+
+def test_an_organiser_creates_an_event_then_moves_it_and_tells_the_people(
+    db, factory, settings, open_browser
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    password = factory.user("orga@example.org", "organiser")
+
+    def wait_for_text(selector: str, words: str) -> None:
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words)
+        )
+
+    def fill(field_id: str, text: str) -> None:
+        field = browser.find_element(By.ID, field_id)
+        field.clear()
+        field.send_keys(text)
+
+    def press(label: str) -> None:
+        browser.find_element(
+            By.XPATH, f'//button[starts-with(normalize-space(), "{label}")]'
+        ).click()
+
+    with live_server(env=TEST_ENV) as base:
+        browser = open_browser("organiser")
+        browser.get(f"{base}/manage/login")
+        fill("email", "orga@example.org")
+        browser.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
+        wait_for_text("h1", "Événements")
+        browser.find_element(By.LINK_TEXT, "Nouvel événement").click()
+        wait_for_text("h1", "Nouvel événement")
+        assert axe_violations(browser) == []
+        fill("title", "Rencontre des PTCE")
+        # Typed into the browser's date field, day and month alike whatever its locale's order.
+        browser.find_element(By.ID, "date").send_keys("07072031")
+        browser.find_element(By.ID, "starts").send_keys("1430")
+        browser.find_element(By.ID, "ends").send_keys("1730")
+        fill("venue-name", "Auditorium de la Macif")
+        fill("venue-address", "17-21 place Étienne Pernet, 75015 Paris")
+        fill("capacity", "1")
+        press("Ajouter une séance")
+        wait_for_text("#programme ~ fieldset legend", "Séance 1")
+        browser.find_element(By.ID, "programme-0-starts").send_keys("1430")
+        fill("programme-0-title", "Ouverture")
+        press("Ajouter une séance")
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.presence_of_element_located((By.ID, "programme-1-title"))
+        )
+        browser.find_element(By.ID, "programme-1-starts").send_keys("1500")
+        fill("programme-1-title", "Table ronde")
+        press("Ajouter une question")
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.presence_of_element_located((By.ID, "questions-0-label"))
+        )
+        fill("questions-0-label", "Resterez-vous pour le cocktail ?")
+        assert axe_violations(browser) == []
+        press("Enregistrer")
+        wait_for_text("div.status", "L'événement est créé.")
+        assert (
+            "Lundi 7 juillet 2031, 14h30–17h30"
+            in browser.find_element(By.CSS_SELECTOR, "p.when").text
+        )
+        assert axe_violations(browser) == []
+
+        with db.transaction(write=False) as session:
+            event = session.scalars(select(Event)).one()
+            assert [s.title for s in event.sessions] == ["Ouverture", "Table ronde"]
+            assert [q.label for q in event.questions] == ["Resterez-vous pour le cocktail ?"]
+            event_id = event.id
+        for person in factory.invitees(event_id, 2):  # one seat held, one waiting
+            act(db, person.invitation_id, registrations.register, {"cocktail": True})
+
+        browser.find_element(By.LINK_TEXT, "Modifier l'événement").click()
+        wait_for_text("h1", "Modifier l'événement")
+        fill("venue-name", "Salle des fêtes de la mairie")
+        press("Enregistrer")
+        wait_for_text("#notify legend", "prévenir par email les 2 personnes")
+        assert axe_violations(browser) == []
+        press("Enregistrer")  # "yes" is chosen first
+        wait_for_text("div.status", "2 personnes prévenues")
+        assert (
+            "Salle des fêtes de la mairie" in browser.find_element(By.CSS_SELECTOR, "p.when").text
+        )
+
+    with db.transaction(write=False) as session:
+        told = session.scalars(
+            select(Message.contact_id).where(Message.template == "event_changed")
+        ).all()
+    assert len(told) == 2
