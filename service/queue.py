@@ -12,6 +12,7 @@ DRAIN_TASK = "convier.mail.drain"
 BUILD_TASK = "convier.campaign.build"
 EVENTS_TASK = "convier.tracking.events"
 TICK_TASK = "convier.tick"
+SIGN_IN_TASK = "convier.accounts.sign_in_link"
 
 INTERACTIVE = "interactive"
 BULK = "bulk"
@@ -20,6 +21,7 @@ ROUTES = {
     SEND_TASK: INTERACTIVE,
     EVENTS_TASK: INTERACTIVE,
     TICK_TASK: INTERACTIVE,
+    SIGN_IN_TASK: INTERACTIVE,
     BUILD_TASK: BULK,
     DRAIN_TASK: BULK,
 }

@@ -26,7 +26,13 @@ from service.queue import (
     TICK_TASK,
 )
 
-TASK_MODULES = ["tasks.mail", "tasks.campaigns", "tasks.tracking", "tasks.periodic"]
+TASK_MODULES = [
+    "tasks.mail",
+    "tasks.campaigns",
+    "tasks.tracking",
+    "tasks.periodic",
+    "tasks.accounts",
+]
 
 celery = Celery("convier", include=TASK_MODULES)
 

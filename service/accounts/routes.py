@@ -4,7 +4,7 @@ create` / `convier user link`), which also sets the password of a new account.""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from service.accounts import services
@@ -12,6 +12,7 @@ from service.accounts.services import PASSWORD_MAX, PASSWORD_MIN, SignInRefused
 from service.accounts.web import current_user, end_session, start_session
 from service.errors import Invalid
 from service.extensions import get_db, get_settings
+from service.mail.dispatch import sign_in_link_now
 
 accounts = Blueprint("accounts", __name__, url_prefix="/manage")
 HOME = "manage.events"
@@ -101,6 +102,20 @@ def _link_page_again(token: str, problem: str) -> tuple[str, int] | Response:
             "manage/link.html", user=user, token=token, problem=problem, password_min=PASSWORD_MIN
         )
     return page, 422
+
+
+@accounts.route("/login/link", methods=["GET", "POST"])
+def email_link() -> str:
+    """Ask for a sign-in link by email; the answer is the same whether the address has an
+    account or not, and comes before the email leaves (a worker sends it)."""
+    if request.method == "GET":
+        return render_template("manage/email_link.html", sent=False)
+    address = request.form.get("email", "")
+    with get_db().transaction(write=False) as session:
+        user = services.active_user(session, address)
+    if user is not None:
+        sign_in_link_now(user.id, str(get_locale()))
+    return render_template("manage/email_link.html", sent=True)
 
 
 @accounts.post("/logout")

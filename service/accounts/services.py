@@ -89,6 +89,12 @@ def find_user(session: Session, email: str) -> User:
     return user
 
 
+def active_user(session: Session, email: str) -> User | None:
+    """The active account of `email`, or None (also for an address that is not one)."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    return user if user is not None and user.disabled_at is None else None
+
+
 def disable_user(session: Session, user: User, actor: str = "cli") -> User:
     """Refuse the account from now on; its open sessions and links stop working at once."""
     if user.disabled_at is None:

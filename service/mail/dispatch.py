@@ -11,17 +11,17 @@ from sqlalchemy.orm import Session
 
 from service.db import after_commit
 from service.mail.handoff import Handoff
-from service.queue import BUILD_TASK, DRAIN_TASK, EVENTS_TASK, SEND_TASK
+from service.queue import BUILD_TASK, DRAIN_TASK, EVENTS_TASK, SEND_TASK, SIGN_IN_TASK
 
 log = logging.getLogger(__name__)
 
 
-def _send_task(name: str, args: list[int] | None = None) -> None:
+def _send_task(name: str, args: Sequence[int | str] | None = None) -> None:
     # Imported here: the web process configures the Celery app only when it first sends a task.
     from tasks.celery_app import get_celery
 
     try:
-        get_celery().send_task(name, args=args or [])
+        get_celery().send_task(name, args=list(args or ()))
     except Exception:
         # The row is queued and that is what counts: a broker hiccup must not fail the request
         # that queued it; the beat tick finds due rows and drains them.
@@ -66,3 +66,8 @@ def build_after_commit(session: Session, campaign_id: int) -> None:
 def events_after_commit(session: Session, batch_id: int) -> None:
     """The task that reads a kept Event Webhook batch."""
     after_commit(session, lambda: _send_task(EVENTS_TASK, [batch_id]))
+
+
+def sign_in_link_now(user_id: int, language: str) -> None:
+    """The task that emails an account a sign-in link (nothing is written, so no commit)."""
+    _send_task(SIGN_IN_TASK, [user_id, language])

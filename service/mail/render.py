@@ -198,16 +198,17 @@ def render_email(name: str, language: str, context: Mapping[str, Any]) -> Render
     (see service/mail/context.py): subject on one line, text, CSS-inlined HTML."""
     if name not in email_names():
         raise UnknownEmail(f"no email named {name!r}; known emails: {', '.join(email_names())}")
+    return render_folder(name, language, {**context, "campaign": kind_of(name).campaign})
+
+
+def render_folder(folder: str, language: str, context: Mapping[str, Any]) -> RenderedEmail:
+    """Render the subject.txt, body.txt and body.html of a folder of templates/email/ (an email
+    of the domain, or one of `_account/`, which tell no event)."""
     language = language_of(language)
     env = environment(language)
-    values = {
-        **context,
-        "language": language,
-        "email_name": name,
-        "campaign": kind_of(name).campaign,
-    }
-    subject = ONE_LINE.sub(" ", env.get_template(f"{name}/subject.txt").render(values)).strip()
+    values = {**context, "language": language, "email_name": folder}
+    subject = ONE_LINE.sub(" ", env.get_template(f"{folder}/subject.txt").render(values)).strip()
     values["subject"] = subject
-    text = _clean_text(env.get_template(f"{name}/body.txt").render(values))
-    html = _inliner().inline(env.get_template(f"{name}/body.html").render(values))
+    text = _clean_text(env.get_template(f"{folder}/body.txt").render(values))
+    html = _inliner().inline(env.get_template(f"{folder}/body.html").render(values))
     return RenderedEmail(subject=subject, text=text, html=check_links(html))
