@@ -17,7 +17,7 @@ from service.manage import queries
 from service.manage.exports import registrations_file
 from service.manage.queries import Sort, TableQuery
 from service.registrations.models import RegistrationStatus
-from service.registrations.queries import event_counts
+from service.registrations.queries import answer_headcounts, event_counts
 from service.tracking.exports import signin_sheet
 
 manage = Blueprint("manage", __name__, url_prefix="/manage")
@@ -85,6 +85,7 @@ def event(event_id: int) -> str:
             offers=queries.offers(session, event_id),
             lists=queries.event_lists(session, event_id),
             history=event_history(session, event_id),
+            headcounts=answer_headcounts(session, item),
             statuses=list(RegistrationStatus),
             sorts=list(Sort),
             now=utcnow(),

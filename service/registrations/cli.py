@@ -16,7 +16,12 @@ from service.events.services import get_event
 from service.registrations import event_cli, services
 from service.registrations.invitations import invitation_link
 from service.registrations.organiser import invite_one
-from service.registrations.queries import REGISTRATION_FIELDS, event_counts, registration_rows
+from service.registrations.queries import (
+    REGISTRATION_FIELDS,
+    answer_headcounts,
+    event_counts,
+    registration_rows,
+)
 
 assert event_cli  # imported for its commands: `event update`, `event cancel`
 
@@ -37,6 +42,12 @@ def event_show(ctx: Context, event_id: int, fmt: str) -> None:
         click.echo(f"{item.title}\n{starts} — {item.venue_name}, {item.venue_address}")
         for name, value in counts.as_dict().items():
             click.echo(f"  {name:<11} {value:>6}")
+        headcounts = answer_headcounts(session, item)
+        if headcounts:
+            click.echo("answers of the people holding a seat:")
+        for headcount in headcounts:
+            answers = ", ".join(f"{answer} {count}" for answer, count in headcount.counts.items())
+            click.echo(f"  {headcount.question.key}: {answers}")
 
 
 @event_group.command("set-capacity")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from contacts.models import Contact
 from contacts.segments import EventState
 from service.db import isoformat
-from service.events.models import Event
+from service.events.models import Event, Question, QuestionKind
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 
 REGISTRATION_FIELDS = (
@@ -153,3 +153,39 @@ def event_counts(session: Session, event: Event) -> EventCounts:
         capacity=event.capacity,
         **{s.value: by_status.get(s, 0) for s in RegistrationStatus},
     )
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """How the people holding a seat answered one question: a count per answer."""
+
+    question: Question
+    counts: dict[str, int]  # "yes"/"no", each choice, or "answered" for a free text
+    people: int
+
+
+def answer_headcounts(session: Session, event: Event) -> list[Headcount]:
+    """For each question of the event, how the people holding a seat (confirmed, offered or
+    present) answered it: how many stay for the drink, how many chose each workshop."""
+    held = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED, RegistrationStatus.ATTENDED)
+    answers = list(
+        session.scalars(
+            select(Registration.answers).where(
+                Registration.event_id == event.id, Registration.status.in_(held)
+            )
+        )
+    )
+    headcounts = []
+    for question in event.questions:
+        given = [
+            a.get(question.key) for a in answers if a and a.get(question.key) not in (None, "")
+        ]
+        if question.kind is QuestionKind.YES_NO:
+            yes = sum(value is True for value in given)
+            counts = {"yes": yes, "no": len(answers) - yes}  # an unticked box is a no
+        elif question.kind is QuestionKind.CHOICE:
+            counts = {choice: sum(v == choice for v in given) for choice in question.choices}
+        else:
+            counts = {"answered": len(given)}
+        headcounts.append(Headcount(question, counts, len(answers)))
+    return headcounts

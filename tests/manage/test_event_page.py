@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -171,3 +172,10 @@ def test_exports_are_for_staff_who_may_export(db, event_id, client, factory):
     assert "Télécharger" not in client.get(f"/manage/events/{event_id}").text
     assert client.get(f"/manage/events/{event_id}/registrations.csv").status_code == 403
     assert client.get(f"/manage/events/{event_id}/sign-in-sheet").status_code == 403
+
+
+def test_the_answers_are_counted_among_the_people_holding_a_seat(db, event_id, organiser):
+    page = unescape(organiser.get(f"/manage/events/{event_id}").text)
+    answers = page.split('id="answers"', 1)[1].split("</section>", 1)[0]
+    assert "Déjeunerez-vous sur place ?" in answers
+    assert "1 oui, 1 non" in answers  # Claire yes, Karim no; the three waiting are not counted

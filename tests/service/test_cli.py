@@ -56,11 +56,16 @@ def test_create_show_invite_and_list_registrations(db, event_file, client):
         run("invite", "--event", "1", "--email", "moi@example.org").strip().split(".")[0]
         == first.split(".")[0]
     )
-    counts = dict(line.split() for line in run("event", "show", "1").splitlines()[2:])
+    shown = run("event", "show", "1").splitlines()
+    counts = dict(line.split() for line in shown[2:11])
     assert counts == {
         "capacity": "1", "confirmed": "0", "offered": "0", "waitlisted": "0", "declined": "0",
         "cancelled": "0", "attended": "0", "seats_held": "0", "seats_free": "1",
     }  # fmt: skip
+    assert shown[11:] == [
+        "answers of the people holding a seat:", "  drink: yes 0, no 0",
+        "  structure_type: PTCE 0, Collectivité 0, Réseau 0, Chercheur 0, Autre 0",
+    ]  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(run("registrations", "--event", "1"))))
     assert rows == []
 
