@@ -183,3 +183,11 @@ def test_the_page_of_a_cancelled_event_says_so_and_offers_nothing(db, factory, c
     assert "Cette rencontre est annulée" in page
     assert "Annuler mon inscription" not in page
     assert "votre inscription est confirmée" not in page
+
+
+def test_the_invitees_page_bears_the_organisers_name(db, factory, client):
+    event_id = factory.event(organiser={"name": "Le Labo de l'ESS"})
+    person = factory.invitees(event_id, 1)[0]
+    page = unescape(client.get(f"/r/{person.token}").text)
+    assert '<span class="brand">Le Labo de l\'ESS</span>' in page
+    assert "— Le Labo de l'ESS</title>" in page
