@@ -60,6 +60,18 @@ def _table_query() -> tuple[TableQuery, list[str]]:
     return TableQuery(args.get("q", "")[:200], status, list_id, sort), problems
 
 
+@manage.get("/events/<int:event_id>/seats")
+@requires(Can.SEE_EVENTS)
+def seats(event_id: int) -> str:
+    """The event's live counters alone (the event's page asks for them every few seconds)."""
+    with get_db().transaction(write=False) as session:
+        item = get_event(session, event_id)
+        counts = event_counts(session, item)
+    return render_template(
+        "manage/_seats.html", event=item, counts=counts, statuses=list(RegistrationStatus)
+    )
+
+
 @manage.get("/events/<int:event_id>")
 @requires(Can.SEE_EVENTS)
 def event(event_id: int) -> str:

@@ -39,6 +39,7 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
     )
     other_id = factory.event(title="Une autre rencontre")
     people = factory.invitees(event_id, 3)  # "Personne 0" holds the seat, 1 and 2 wait
+    newcomer = factory.invitees(event_id, 1, prefix="newcomer")[0]
     for person in people:
         act(db, person.invitation_id, registrations.register, {"lunch": True})
     with db.transaction() as session:
@@ -94,6 +95,13 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
         names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, waiting)]
         assert names == ["Personne 2", "Personne 1"]
         accessible(browser)
+
+        # Someone registers meanwhile: the counters of the open page follow (htmx, every 5 s).
+        visitor = open_browser("visitor")
+        visitor.get(f"{base}/r/{newcomer.token}")
+        visitor.find_element(By.XPATH, '//button[normalize-space()="S\'inscrire"]').click()
+        wait_for_text(visitor, "p.status", "liste d'attente")
+        wait_for_text(browser, 'dd[data-state="waitlisted"]', "3")
 
         # A guest is invited from the page; their link is shown to copy.
         browser.find_element(By.LINK_TEXT, "Ajouter une personne").click()

@@ -179,3 +179,15 @@ def test_the_answers_are_counted_among_the_people_holding_a_seat(db, event_id, o
     answers = page.split('id="answers"', 1)[1].split("</section>", 1)[0]
     assert "Déjeunerez-vous sur place ?" in answers
     assert "1 oui, 1 non" in answers  # Claire yes, Karim no; the three waiting are not counted
+
+
+def test_the_counters_are_served_alone_for_the_page_to_refresh_them(
+    db, event_id, organiser, factory
+):
+    before = organiser.get(f"/manage/events/{event_id}/seats").text
+    assert '<dd data-state="waitlisted">3</dd>' in before
+    late = factory.invitees(event_id, 1, prefix="late")[0]
+    act(db, late.invitation_id, services.register, {})
+    after = organiser.get(f"/manage/events/{event_id}/seats").text
+    assert "<html" not in after
+    assert '<dd data-state="waitlisted">4</dd>' in after
