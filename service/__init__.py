@@ -21,7 +21,11 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from service.accounts.routes import accounts
     from service.api.routes import api
     from service.health import health
-    from service.manage import event_routes, registration_routes  # noqa: F401 - pages of `manage`
+    from service.manage import (  # noqa: F401 - their pages join `manage`
+        event_routes,
+        registration_routes,
+        user_routes,
+    )
     from service.manage import labels as manage_labels
     from service.manage.routes import manage
     from service.registrations import page_cache
