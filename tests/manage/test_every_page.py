@@ -1,0 +1,84 @@
+"""Invariant 10 over every page of the back office, found in the app's URL map so that a page
+added later is covered too: strangers are sent to sign in, a comms account changes nothing
+(403 on every POST), a door account reaches nothing of another event."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+import service.models  # noqa: F401 - every table on Base.metadata
+from service.accounts.models import User
+from service.db import Base
+from service.registrations import services
+from service.registrations.models import Registration
+from tests.helpers import act
+from tests.manage.clients import csrf_token, sign_in
+
+
+@pytest.fixture
+def world(db, factory) -> dict[str, int]:
+    """An event with a confirmed person and one waiting, and an admin account."""
+    event_id = factory.event(capacity=1)
+    people = factory.invitees(event_id, 2)
+    for person in people:
+        act(db, person.invitation_id, services.register, {})
+    factory.user("admin@example.org", "admin")
+    with db.transaction(write=False) as session:
+        registration_id = session.scalar(select(func.min(Registration.id)))
+        user_id = session.scalar(select(User.id))
+    return {"event_id": event_id, "registration_id": registration_id, "user_id": user_id}
+
+
+def manage_rules(app, method: str, world: dict[str, int]) -> list[str]:
+    """Every back-office URL answering `method`, its parts filled with the world's ids."""
+    values = {"action": "cancel", "fmt": "csv", **world}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("manage.") and method in (rule.methods or ()):
+            urls.append(rule.build(values, append_unknown=False)[1])
+    assert len(urls) >= (10 if method == "GET" else 6), urls
+    return sorted(urls)
+
+
+def row_counts(db) -> dict[str, int]:
+    with db.transaction(write=False) as session:
+        return {
+            table.name: session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_strangers_are_sent_to_sign_in_everywhere(db, world, app, client):
+    before = row_counts(db)
+    token = csrf_token(client, "/manage/login")
+    for url in manage_rules(app, "GET", world):
+        answer = client.get(url)
+        assert answer.status_code == 302, url
+        assert answer.headers["Location"].startswith("/manage/login"), url
+    for url in manage_rules(app, "POST", world):
+        assert client.post(url, data={"csrf_token": token}).status_code == 302, url
+    assert row_counts(db) == before
+
+
+def test_a_comms_account_changes_nothing_anywhere(db, world, app, client, factory):
+    sign_in(client, "comms@example.org", factory.user("comms@example.org", "comms"))
+    token = csrf_token(client, "/manage/")
+    before = row_counts(db)
+    for url in manage_rules(app, "POST", world):
+        form = {"csrf_token": token, "email": "x@example.org", "what": "register", "role": "admin"}
+        assert client.post(url, data=form).status_code == 403, url
+    assert row_counts(db) == before
+
+
+def test_a_door_account_reaches_nothing_of_another_event(db, world, app, client, factory):
+    other = factory.event(title="Une autre")
+    sign_in(client, "porte@example.org", factory.user("porte@example.org", "door", (other,)))
+    token = csrf_token(client, "/manage/")
+    before = row_counts(db)
+    for url in manage_rules(app, "GET", world):
+        if f"/events/{world['event_id']}" in url:
+            assert client.get(url).status_code == 403, url
+    for url in manage_rules(app, "POST", world):
+        assert client.post(url, data={"csrf_token": token}).status_code == 403, url
+    assert row_counts(db) == before
