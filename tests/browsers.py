@@ -53,7 +53,12 @@ def open_browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
         for flag in FLAGS:
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={tmp_path / name}")
-        options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
+        downloads = tmp_path / name / "downloads"
+        options.add_experimental_option(
+            "prefs",
+            {"intl.accept_languages": "fr-FR,fr", "download.default_directory": str(downloads),
+             "download.prompt_for_download": False},
+        )  # fmt: skip
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
         drivers.append(driver)
         return driver

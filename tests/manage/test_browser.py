@@ -230,3 +230,68 @@ def test_an_organiser_creates_an_event_then_moves_it_and_tells_the_people(
             select(Message.contact_id).where(Message.template == "event_changed")
         ).all()
     assert len(told) == 2
+
+
+def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
+    db, factory, open_browser, tmp_path
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    event_id = factory.event(title="Rencontre de la porte", capacity=5)
+    for person in factory.invitees(event_id, 2):
+        act(db, person.invitation_id, registrations.register, {})
+    password = factory.user("admin@example.org", "admin")
+
+    def wait_for_text(selector: str, words: str) -> None:
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words)
+        )
+
+    with live_server(env=TEST_ENV) as base:
+        browser = open_browser("admin")
+        browser.get(f"{base}/manage/login/link")
+        wait_for_text("h1", "Recevoir un lien de connexion")
+        assert axe_violations(browser) == []
+        browser.get(f"{base}/manage/login")
+        browser.find_element(By.ID, "email").send_keys("admin@example.org")
+        browser.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
+        wait_for_text("h1", "Événements")
+
+        # The registrations, downloaded for Excel: French headers, ';' between the columns.
+        browser.get(f"{base}/manage/events/{event_id}")
+        browser.find_element(By.LINK_TEXT, "CSV (Excel)").click()
+        downloads = tmp_path / "admin" / "downloads"
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            lambda _: any(p.suffix == ".csv" for p in downloads.glob("*"))
+        )
+        (csv_file,) = downloads.glob("*.csv")
+        lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
+        assert lines[0].startswith("Nom;Prénom;Organisation;Adresse email;État")
+        assert len(lines) == 3
+
+        browser.get(f"{base}/manage/events/{event_id}/cancel")
+        wait_for_text("h1", "Annuler l'événement")
+        assert axe_violations(browser) == []
+
+        browser.find_element(By.LINK_TEXT, "Comptes").click()
+        wait_for_text("h1", "Comptes")
+        assert axe_violations(browser) == []
+        browser.find_element(By.ID, "email").send_keys("porte@example.org")
+        Select(browser.find_element(By.ID, "role")).select_by_value("door")
+        Select(browser.find_element(By.ID, "events")).select_by_value(str(event_id))
+        browser.find_element(By.ID, "send").click()  # untick: the link is handed over here
+        browser.find_element(By.XPATH, '//button[normalize-space()="Créer le compte"]').click()
+        wait_for_text("h1", "Compte créé")
+        assert axe_violations(browser) == []
+        link = browser.find_element(By.ID, "link").get_attribute("value")
+        assert "/manage/link/" in link
+
+        browser.get(f"{base}/manage/users")
+        browser.find_element(By.PARTIAL_LINK_TEXT, "Désactiver").click()
+        wait_for_text("h1", "Désactiver un compte")
+        assert axe_violations(browser) == []
+        browser.find_element(By.XPATH, '//button[normalize-space()="Désactiver le compte"]').click()
+        wait_for_text("div.status", "Le compte porte@example.org est désactivé.")
