@@ -119,7 +119,7 @@ def _save(event: Event, spec: EventIn, description: dict[str, Any], tell: bool) 
 
 @manage.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @requires(Can.CHANGE_EVENTS)
-def cancel(event_id: int) -> str | Response:
+def call_off(event_id: int) -> str | Response:
     """Ask to confirm, and whether to tell the people concerned; then call the event off."""
     if request.method == "POST":
         tell = request.form.get("notify") == "yes"

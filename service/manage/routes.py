@@ -100,7 +100,6 @@ def event(event_id: int) -> str:
             headcounts=answer_headcounts(session, item),
             statuses=list(RegistrationStatus),
             sorts=list(Sort),
-            now=utcnow(),
             **context,
         )
 
