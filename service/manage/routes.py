@@ -3,7 +3,7 @@ registrations, waitlist and offers. The table answers htmx's requests with its r
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
 
 from service.accounts.models import Role
@@ -133,4 +133,5 @@ def sign_in_sheet(event_id: int) -> str:
     """The sign-in sheet (feuille d'émargement) to print: the people holding a seat, by name."""
     with get_db().transaction(write=False) as session:
         get_event(session, event_id)
-        return signin_sheet(session, event_id, get_settings().timezone)
+        stylesheet = url_for("static", filename="print.css")
+        return signin_sheet(session, event_id, get_settings().timezone, stylesheet)

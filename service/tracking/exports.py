@@ -18,6 +18,7 @@ from service.events.models import Event, Question
 from service.events.services import get_event
 from service.registrations.models import Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
+from service.registrations.queries import answer_headcounts
 
 ATTENDEE_EXPORT_COLUMNS: tuple[str, ...] = (
     *CONTACT_COLUMNS, "status", "confirmed_at", "attended_at",
@@ -27,6 +28,7 @@ ANSWER_PREFIX = "q_"
 ATTENDEE_FIELDS = ("last_name", "first_name", "organisation", "role", "email", "status",
                    "confirmed_at", "answers")  # fmt: skip
 TEMPLATES = Path(str(files("service") / "templates"))
+PRINT_CSS = Path(str(files("service") / "static" / "print.css"))
 
 
 def _attending(session: Session, event_id: int) -> list[tuple[Contact, Registration]]:
@@ -61,9 +63,12 @@ def attendee_rows(session: Session, event_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def signin_sheet(session: Session, event_id: int, tz: str) -> str:
+def signin_sheet(
+    session: Session, event_id: int, tz: str, stylesheet_url: str | None = None
+) -> str:
     """The sign-in sheet as a print-ready HTML page (A4, a signature column, page breaks that
-    keep rows whole)."""
+    keep rows whole), and the answers counted at its foot (how many stay for lunch); its styles
+    linked from `stylesheet_url` (a page under the CSP), else inlined (a file)."""
     event = session.get(Event, event_id)
     assert event is not None
     environment = Environment(
@@ -76,6 +81,9 @@ def signin_sheet(session: Session, event_id: int, tz: str) -> str:
         event=event,
         starts=event.starts_at.astimezone(ZoneInfo(tz)),
         people=attendee_rows(session, event_id),
+        headcounts=answer_headcounts(session, event),
+        stylesheet_url=stylesheet_url,
+        inline_css=None if stylesheet_url else PRINT_CSS.read_text(encoding="utf-8"),
     )
 
 

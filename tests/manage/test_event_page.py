@@ -159,12 +159,16 @@ def test_the_xlsx_has_english_headers_when_the_page_is_english(db, event_id, org
     assert rows[1][8] == "yes"
 
 
-def test_the_sign_in_sheet_lists_the_seats_held(db, event_id, organiser):
+def test_the_sign_in_sheet_lists_the_seats_held_and_counts_the_answers(db, event_id, organiser):
     sheet = organiser.get(f"/manage/events/{event_id}/sign-in-sheet")
     assert sheet.status_code == 200
     assert "Martin" in sheet.text
     assert "Benali" in sheet.text
     assert "Kirchner" not in sheet.text
+    assert "<dd>1 oui, 1 non</dd>" in sheet.text
+    # Styles linked, not inline: the Content-Security-Policy refuses inline styles.
+    assert "<style>" not in sheet.text
+    assert '<link rel="stylesheet" href="/static/print.css">' in sheet.text
 
 
 def test_exports_are_for_staff_who_may_export(db, event_id, client, factory):
