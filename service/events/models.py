@@ -80,6 +80,8 @@ class Event(Base):
     organiser_name: Mapped[str] = mapped_column(String(300), default="")
     organiser_email: Mapped[str] = mapped_column(String(320), default="")
     organiser_phone: Mapped[str] = mapped_column(String(50), default="")
+    # "#rrggbb" of the organiser's pages and emails, readable with white; "": Convier's own.
+    organiser_colour: Mapped[str] = mapped_column(String(7), default="", server_default="")
     # Raised whenever what invitees are shown changes (title, dates, venue, programme,
     # questions): it keys the page cache, and calendars' SEQUENCE.
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

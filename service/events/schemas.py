@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from service.events.colours import checked_colour
 from service.events.models import Event, Forwarding, QuestionKind, SpeakerRole, WaitlistPolicy
 from service.text import OneLine, Prose
 
@@ -103,11 +104,16 @@ class VenueIn(Strict):
 
 
 class OrganiserIn(Strict):
-    """Who invitees can contact."""
+    """Who invitees can contact, and the colour of their pages and emails."""
 
     name: Text = ""
     email: EmailStr | None = None
     phone: OneLine = Field(default="", max_length=50)
+    colour: str = Field(
+        default="", description="#rrggbb, readable with white (4.5:1); empty: Convier's"
+    )
+
+    _colour = field_validator("colour")(lambda cls, v: checked_colour(v))
 
 
 class RegistrationIn(Strict):
@@ -210,6 +216,7 @@ def event_spec(event: Event, tz: Any) -> dict[str, Any]:
             "name": event.organiser_name,
             "email": event.organiser_email or None,
             "phone": event.organiser_phone,
+            "colour": event.organiser_colour,
         },
         "programme": [
             {

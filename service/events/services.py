@@ -42,6 +42,7 @@ def build_event(spec: EventIn, tz: ZoneInfo) -> Event:
         organiser_name=spec.organiser.name,
         organiser_email=str(spec.organiser.email or ""),
         organiser_phone=spec.organiser.phone,
+        organiser_colour=spec.organiser.colour,
         seats_held=0,
         waitlist_count=0,
         waitlist_seq=0,
@@ -102,7 +103,7 @@ EDITABLE = (
     "slug", "title", "subtitle", "description", "starts_at", "ends_at", "venue_name",
     "venue_address", "registration_opens_at", "registration_closes_at", "waitlist_policy",
     "claim_window_hours", "forwarding", "forward_limit", "organiser_name", "organiser_email",
-    "organiser_phone",
+    "organiser_phone", "organiser_colour",
 )  # fmt: skip
 # Changes the people registered must hear of: their calendars hold these.
 NOTICEABLE = frozenset({"starts_at", "ends_at", "venue_name", "venue_address"})

@@ -130,6 +130,7 @@ class OrganiserView:
     email: str
     phone: str
     phone_uri: str
+    colour: str  # of the emails' band, title and buttons
 
 
 def paragraphs(text: str) -> tuple[str, ...]:
@@ -203,6 +204,9 @@ def event_view(event: Event, language: str, timezone: str) -> EventView:
     )
 
 
+EMAIL_COLOUR = "#1b5e7a"  # Convier's own, when the organiser chose none
+
+
 def organiser_view(event: Event, settings: Settings) -> OrganiserView:
     """The event's contact; the sender of the emails when the event names none."""
     sender_name, sender_email = parseaddr(settings.mail_from)
@@ -212,6 +216,7 @@ def organiser_view(event: Event, settings: Settings) -> OrganiserView:
         email=event.organiser_email or sender_email,
         phone=phone,
         phone_uri="tel:" + "".join(c for c in phone if c.isdigit() or c == "+") if phone else "",
+        colour=event.organiser_colour or EMAIL_COLOUR,
     )
 
 

@@ -32,7 +32,7 @@ def blank_description() -> dict[str, Any]:
         "ends": "", "venue": {"name": "", "address": ""}, "capacity": "",
         "registration": {"opens_at": None, "closes_at": None, "waitlist_policy": "offer",
                          "claim_window_hours": 48, "forwarding": "bound", "forward_limit": 3},
-        "organiser": {"name": "", "email": None, "phone": ""},
+        "organiser": {"name": "", "email": None, "phone": "", "colour": ""},
         "programme": [], "questions": [],
     }  # fmt: skip
 
@@ -41,7 +41,7 @@ GROUPS = {
     "venue": ("name", "address"),
     "registration": ("opens_at", "closes_at", "waitlist_policy", "claim_window_hours",
                      "forwarding", "forward_limit"),
-    "organiser": ("name", "email", "phone"),
+    "organiser": ("name", "email", "phone", "colour"),
 }  # fmt: skip
 TOP = ("slug", "title", "subtitle", "description", "date", "starts", "ends", "capacity")
 
@@ -151,6 +151,10 @@ def _reason(error: Any) -> str:
     kind, context = error["type"], error.get("ctx") or {}
     if kind == "value_error" and error["loc"][-1:] in (("starts",), ("ends",)):
         return gettext("Une heure, par exemple 14:30.")  # parse_clock's refusals
+    if kind == "value_error" and error["loc"][-1:] == ("colour",):
+        if "too light" in str(error["msg"]):
+            return gettext("Trop claire : le texte blanc ne s'y lirait pas.")
+        return gettext("Une couleur comme #0b5cad.")
     known = {
         "missing": gettext("À remplir."),
         "string_too_short": gettext("À remplir."),

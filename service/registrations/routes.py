@@ -14,6 +14,8 @@ from contacts.services import rename
 from service.db import utcnow
 from service.errors import DomainError, Invalid
 from service.events.calendar import event_calendar
+from service.events.colours import darker
+from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.registrations import services
 from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
@@ -191,6 +193,20 @@ def accept(token: str) -> BaseResponse | tuple[str, int]:
 def release(token: str) -> BaseResponse | tuple[str, int]:
     """Give the offered seat to the next person."""
     return _act(token, _on_invitation(services.release_offer))
+
+
+@public.get("/brand/<int:event_id>.css")
+def brand(event_id: int) -> Response:
+    """The organiser's colour for their event's pages (a stylesheet: the CSP refuses inline
+    styles); the page asks for it with its content version, so it may be cached for long."""
+    with get_db().transaction(write=False) as session:
+        event = get_event(session, event_id)
+        colour = event.organiser_colour
+    css = f":root {{ --accent: {colour}; --accent-dark: {darker(colour)}; }}\n" if colour else ""
+    response = make_response(css)
+    response.mimetype = "text/css"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @public.get("/")
