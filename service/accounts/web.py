@@ -55,6 +55,10 @@ def _load_user() -> User | None:
 def _refused_or_sign_in() -> Response:
     if current_user() is not None:
         abort(403)
+    if request.headers.get("HX-Request") == "true":
+        # A part of a page (the live counters) asked after the session ended: htmx sends the
+        # whole page to the sign-in form, instead of swapping the form into the part.
+        return Response(status=401, headers={"HX-Redirect": url_for("accounts.sign_in")})
     target = request.full_path.removesuffix("?") if request.method == "GET" else None
     return redirect(url_for("accounts.sign_in", next=target))
 

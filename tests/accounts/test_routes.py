@@ -25,6 +25,12 @@ def test_a_page_of_the_back_office_sends_strangers_to_sign_in(db, client):
     assert answer.headers["Location"] == "/manage/login?next=/manage/events/1?q%3Dx"
 
 
+def test_a_part_of_a_page_asked_for_after_the_session_ended_sends_htmx_to_sign_in(db, client):
+    answer = client.get("/manage/events/1/seats", headers={"HX-Request": "true"})
+    assert answer.status_code == 401
+    assert answer.headers["HX-Redirect"] == "/manage/login"
+
+
 @pytest.mark.parametrize(
     ("asked", "landing"),
     [
