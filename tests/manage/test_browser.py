@@ -289,8 +289,26 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
         link = browser.find_element(By.ID, "link").get_attribute("value")
         assert "/manage/link/" in link
 
+        # A comms account sees the event and its registrations, and no control to change them.
+        comms_password = factory.user("comms@example.org", "comms")
+        comms = open_browser("comms")
+        comms.get(f"{base}/manage/events/{event_id}")
+        comms.find_element(By.ID, "email").send_keys("comms@example.org")
+        comms.find_element(By.ID, "password").send_keys(comms_password, Keys.ENTER)
+        WebDriverWait(comms, WAIT_SECONDS).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#table-count"), "2 inscriptions")
+        )
+        shown = comms.find_element(By.ID, "main").text
+        for control in ("Modifier l'événement", "Annuler l'événement", "Ajouter une personne",
+                        "Mettre en tête", "Renvoyer la confirmation"):  # fmt: skip
+            assert control not in shown
+        assert "CSV (Excel)" in shown
+        assert comms.find_elements(By.CSS_SELECTOR, "main form[method=post]") == []
+
         browser.get(f"{base}/manage/users")
-        browser.find_element(By.PARTIAL_LINK_TEXT, "Désactiver").click()
+        browser.find_element(
+            By.XPATH, '//a[starts-with(., "Désactiver")][contains(., "porte@")]'
+        ).click()
         wait_for_text("h1", "Désactiver un compte")
         assert axe_violations(browser) == []
         browser.find_element(By.XPATH, '//button[normalize-space()="Désactiver le compte"]').click()
