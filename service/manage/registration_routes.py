@@ -21,7 +21,7 @@ from service.manage.queries import person
 from service.manage.routes import manage
 from service.registrations import organiser
 from service.registrations.errors import RegistrationClosed, WrongState
-from service.registrations.invitations import invitation_link
+from service.registrations.invitations import SuppressedAddress, invitation_link
 
 Step = Callable[[Session, int, int, str], object]
 
@@ -117,7 +117,7 @@ def _add_problem(refusal: Invalid | Conflict) -> tuple[str, str]:
     """The field at fault and what to tell the organiser, in the page's language."""
     if isinstance(refusal, RegistrationClosed):
         return "", gettext("Les inscriptions sont fermées pour cet événement.")
-    if "suppression list" in refusal.message:
+    if isinstance(refusal, SuppressedAddress):
         return "email", gettext("Cette adresse s'est désinscrite ou est en erreur : elle ne peut "
                                 "plus recevoir d'invitation.")  # fmt: skip
     if "email" in refusal.fields:
