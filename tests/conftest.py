@@ -99,7 +99,16 @@ def app(db: Database, settings: Settings) -> Iterator[Flask]:
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
+    close_app(application)
+
+
+def close_app(application: Flask) -> None:
+    """Close what an app opened: its database pool, and its rate limiter's Redis connections
+    (left to the garbage collector, a socket warns "unclosed" in whatever test runs then)."""
     application.extensions["convier.db"].dispose()
+    storage = application.extensions["convier.limiter"].storage
+    if hasattr(storage, "get_connection"):
+        storage.get_connection().connection_pool.disconnect()
 
 
 @pytest.fixture

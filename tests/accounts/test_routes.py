@@ -12,7 +12,7 @@ from service.accounts import services
 from service.accounts.models import User
 from service.accounts.web import SESSION_HOURS, SESSION_KEY
 from service.config import load_settings
-from tests.conftest import TEST_ENV
+from tests.conftest import TEST_ENV, close_app
 from tests.manage.clients import csrf_token, sign_in
 
 EMAIL = "claire@example.org"
@@ -81,9 +81,7 @@ def test_sign_in_attempts_are_limited_per_address(db, factory):
     ]
     assert statuses == [401, 401, 401, 429]
     limiter.reset()
-    if hasattr(limiter.storage, "get_connection"):  # Redis: its sockets closed now, not by the GC
-        limiter.storage.get_connection().close()
-    app.extensions["convier.db"].dispose()
+    close_app(app)
 
 
 def test_sign_out_ends_the_session(db, factory, client):
