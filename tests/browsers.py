@@ -84,3 +84,31 @@ def axe_violations(driver: Any) -> list[str]:
         "help: String(e), nodes: []}]));"
     )
     return [f"{v['id']}: {v['help']} — {[n.get('target') for n in v['nodes']][:5]}" for v in result]
+
+
+def wait_until(driver: Any, condition: Callable[[Any], Any]) -> Any:
+    """Waits for the condition to hold, up to WAIT_SECONDS, and returns what it returned.
+
+    A page replaced while the condition reads it (a form submitted, a redirect followed) counts
+    as "not yet": chromium reports that race as an unknown error, not as a stale element.
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def tolerant(browser: Any) -> Any:
+        try:
+            return condition(browser)
+        except WebDriverException as error:
+            if "does not belong to the document" not in (error.msg or ""):
+                raise
+            return False
+
+    return WebDriverWait(driver, WAIT_SECONDS).until(tolerant)
+
+
+def wait_for_text(driver: Any, selector: str, words: str) -> None:
+    """Waits for the first element the CSS selector finds to contain the words."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait_until(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words))

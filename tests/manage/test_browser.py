@@ -15,7 +15,8 @@ from service.accounts.models import Role
 from service.events.models import Event
 from service.mail.models import Message
 from service.registrations import services as registrations
-from tests.browsers import WAIT_SECONDS, axe_violations
+from tests import browsers
+from tests.browsers import axe_violations, wait_for_text, wait_until
 from tests.conftest import TEST_ENV
 from tests.helpers import act
 from tests.servers import live_server
@@ -29,8 +30,6 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     event_id = factory.event(
         title="Rencontre nationale des PTCE",
@@ -49,11 +48,6 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
 
     def accessible(driver: Any) -> None:
         assert axe_violations(driver) == [], driver.current_url
-
-    def wait_for_text(driver: Any, selector: str, words: str) -> None:
-        WebDriverWait(driver, WAIT_SECONDS).until(
-            ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words)
-        )
 
     with live_server(env=TEST_ENV) as base:
         browser = open_browser("organiser")
@@ -145,14 +139,11 @@ def test_an_organiser_creates_an_event_then_moves_it_and_tells_the_people(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     password = factory.user("orga@example.org", "organiser")
 
     def wait_for_text(selector: str, words: str) -> None:
-        WebDriverWait(browser, WAIT_SECONDS).until(
-            ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words)
-        )
+        browsers.wait_for_text(browser, selector, words)
 
     def fill(field_id: str, text: str) -> None:
         field = browser.find_element(By.ID, field_id)
@@ -186,15 +177,11 @@ def test_an_organiser_creates_an_event_then_moves_it_and_tells_the_people(
         browser.find_element(By.ID, "programme-0-starts").send_keys("1430")
         fill("programme-0-title", "Ouverture")
         press("Ajouter une séance")
-        WebDriverWait(browser, WAIT_SECONDS).until(
-            ec.presence_of_element_located((By.ID, "programme-1-title"))
-        )
+        wait_until(browser, ec.presence_of_element_located((By.ID, "programme-1-title")))
         browser.find_element(By.ID, "programme-1-starts").send_keys("1500")
         fill("programme-1-title", "Table ronde")
         press("Ajouter une question")
-        WebDriverWait(browser, WAIT_SECONDS).until(
-            ec.presence_of_element_located((By.ID, "questions-0-label"))
-        )
+        wait_until(browser, ec.presence_of_element_located((By.ID, "questions-0-label")))
         fill("questions-0-label", "Resterez-vous pour le cocktail ?")
         assert axe_violations(browser) == []
         press("Enregistrer")
@@ -237,8 +224,7 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     event_id = factory.event(title="Rencontre de la porte", capacity=5)
     for person in factory.invitees(event_id, 2):
@@ -246,9 +232,7 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
     password = factory.user("admin@example.org", "admin")
 
     def wait_for_text(selector: str, words: str) -> None:
-        WebDriverWait(browser, WAIT_SECONDS).until(
-            ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), words)
-        )
+        browsers.wait_for_text(browser, selector, words)
 
     with live_server(env=TEST_ENV) as base:
         browser = open_browser("admin")
@@ -264,9 +248,7 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
         browser.get(f"{base}/manage/events/{event_id}")
         browser.find_element(By.LINK_TEXT, "CSV (Excel)").click()
         downloads = tmp_path / "admin" / "downloads"
-        WebDriverWait(browser, WAIT_SECONDS).until(
-            lambda _: any(p.suffix == ".csv" for p in downloads.glob("*"))
-        )
+        wait_until(browser, lambda _: any(p.suffix == ".csv" for p in downloads.glob("*")))
         (csv_file,) = downloads.glob("*.csv")
         lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
         assert lines[0].startswith("Nom;Prénom;Organisation;Adresse email;État")
@@ -295,9 +277,7 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
         comms.get(f"{base}/manage/events/{event_id}")
         comms.find_element(By.ID, "email").send_keys("comms@example.org")
         comms.find_element(By.ID, "password").send_keys(comms_password, Keys.ENTER)
-        WebDriverWait(comms, WAIT_SECONDS).until(
-            ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#table-count"), "2 inscriptions")
-        )
+        browsers.wait_for_text(comms, "#table-count", "2 inscriptions")
         shown = comms.find_element(By.ID, "main").text
         for control in ("Modifier l'événement", "Annuler l'événement", "Ajouter une personne",
                         "Mettre en tête", "Renvoyer la confirmation"):  # fmt: skip

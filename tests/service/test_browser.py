@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from service.db import Database
-from tests.browsers import WAIT_SECONDS
+from tests.browsers import wait_for_text, wait_until
 from tests.conftest import TEST_ENV
 from tests.factories import Factory
 from tests.registrations.test_pages import new_invitee
@@ -29,7 +29,6 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     # gunicorn runs with the test environment: the database written here is the one it reads.
     assert TEST_ENV["DATABASE_URL"] == factory.settings.database_url == db.url
@@ -42,13 +41,11 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
     _, token_b = new_invitee(factory, event_id, "karim@example.org", "Karim Benali")
 
     def status_says(driver: Any, words: str) -> None:
-        WebDriverWait(driver, WAIT_SECONDS).until(
-            ec.text_to_be_present_in_element((By.CSS_SELECTOR, "p.status"), words)
-        )
+        wait_for_text(driver, "p.status", words)
 
     def button(driver: Any, label: str) -> Any:
-        return WebDriverWait(driver, WAIT_SECONDS).until(
-            ec.element_to_be_clickable((By.XPATH, f'//button[normalize-space()="{label}"]'))
+        return wait_until(
+            driver, ec.element_to_be_clickable((By.XPATH, f'//button[normalize-space()="{label}"]'))
         )
 
     with live_server(env=TEST_ENV) as base:
@@ -57,7 +54,7 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
 
         # A opens the link and registers with the keyboard alone.
         a.get(f"{base}/r/{token_a}")
-        WebDriverWait(a, WAIT_SECONDS).until(ec.element_to_be_clickable((By.ID, "first_name")))
+        wait_until(a, ec.element_to_be_clickable((By.ID, "first_name")))
         assert a.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
         assert "Rencontre à une place" in a.find_element(By.TAG_NAME, "h1").text
         assert a.find_element(By.ID, "first_name").get_attribute("value") == "Claire"
@@ -103,21 +100,18 @@ def test_a_forwarded_link_sends_the_colleague_their_own_link(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     event_id = factory.event(title="Rencontre ouverte", registration={"forwarding": "open"})
     _, token = new_invitee(factory, event_id, "claire@example.org", "Claire Martin")
     with live_server(env=TEST_ENV) as base:
         browser = open_browser("colleague")
         browser.get(f"{base}/r/{token}")
-        address = WebDriverWait(browser, WAIT_SECONDS).until(
-            ec.element_to_be_clickable((By.ID, "colleague_email"))
-        )
+        address = wait_until(browser, ec.element_to_be_clickable((By.ID, "colleague_email")))
         label = browser.find_element(By.CSS_SELECTOR, "label[for=colleague_email]")
         assert label.text == "Votre adresse électronique"
         address.send_keys("lea@example.org", Keys.ENTER)
-        status = WebDriverWait(browser, WAIT_SECONDS).until(
-            ec.presence_of_element_located((By.CSS_SELECTOR, "p.status.ok"))
+        status = wait_until(
+            browser, ec.presence_of_element_located((By.CSS_SELECTOR, "p.status.ok"))
         )
         assert status.text.startswith("Consultez votre boîte de réception")
         assert status.get_attribute("role") == "status"
