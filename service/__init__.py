@@ -22,7 +22,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from service.api.routes import api
     from service.health import health
     from service.manage import (  # noqa: F401 - their pages join `manage`
+        campaign_routes,
         event_routes,
+        list_routes,
         registration_routes,
         user_routes,
     )

@@ -12,6 +12,7 @@ class Can(enum.StrEnum):
     """A kind of step in the back office."""
 
     SEE_EVENTS = "see_events"  # events, registrations, waitlists, statistics
+    SEE_CONTACTS = "see_contacts"  # mailing lists, contacts, suppressions, campaigns
     CHANGE_EVENTS = "change_events"  # events, registrations, lists, campaigns
     EXPORT = "export"  # attendee lists and sign-in sheets
     MANAGE_USERS = "manage_users"
@@ -20,8 +21,10 @@ class Can(enum.StrEnum):
 
 ALLOWED: dict[Role, frozenset[Can]] = {
     Role.ADMIN: frozenset(Can),
-    Role.ORGANISER: frozenset({Can.SEE_EVENTS, Can.CHANGE_EVENTS, Can.EXPORT, Can.CHECK_IN}),
-    Role.COMMS: frozenset({Can.SEE_EVENTS, Can.EXPORT}),
+    Role.ORGANISER: frozenset(
+        {Can.SEE_EVENTS, Can.SEE_CONTACTS, Can.CHANGE_EVENTS, Can.EXPORT, Can.CHECK_IN}
+    ),
+    Role.COMMS: frozenset({Can.SEE_EVENTS, Can.SEE_CONTACTS, Can.EXPORT}),
     # A door account sees the events named on it, and nothing else (may_for_event).
     Role.DOOR: frozenset({Can.SEE_EVENTS, Can.CHECK_IN}),
 }
