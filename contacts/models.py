@@ -1,4 +1,5 @@
-"""Contacts, the network mailing lists they belong to, saved segments and the suppression list."""
+"""Contacts, the network mailing lists they belong to, saved segments, the suppression list and
+the imports of list files made in the back office."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, enum_column, utcnow
@@ -42,6 +43,9 @@ class Contact(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set with the suppression of the address (the suppression list keeps only a hash), so that
+    # a list's suppressed members are counted without hashing every member's address.
+    suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="contact", cascade="all, delete-orphan"
@@ -63,6 +67,9 @@ class MailingList(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     network: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The columns mapped by hand at the last import, by header: the next file is read with them.
+    column_mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="mailing_list", cascade="all, delete-orphan"
@@ -120,3 +127,43 @@ class Segment(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportState(enum.StrEnum):
+    """uploaded → checking → checked → importing → done; failed when the file cannot be read."""
+
+    UPLOADED = "uploaded"  # read, its columns waiting to be mapped
+    CHECKING = "checking"
+    CHECKED = "checked"
+    IMPORTING = "importing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ListImport(Base):
+    """A list file uploaded in the back office, kept until it is imported, with the progress and
+    the report of its check and of its import. The file is kept in the database, so that any
+    worker can read it; it is deleted once imported (it holds personal data)."""
+
+    __tablename__ = "list_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(200))
+    network: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(300), default="")  # the file's name
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # column -> field or ""
+    sheet: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[ImportState] = mapped_column(
+        enum_column(ImportState, "import_state"), default=ImportState.UPLOADED
+    )
+    phase: Mapped[str] = mapped_column(String(20), default="")  # checking, writing
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    problem: Mapped[str] = mapped_column(Text, default="")  # why the file could not be read
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ import codecs
 import csv
 import io
 import itertools
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -41,6 +42,7 @@ SAMPLE_CHARS = 64 * 1024
 SAMPLE_RECORDS = 200
 CHUNK_BYTES = 1 << 20
 IGNORED = ("", "-")
+KEPT = "+"  # mapped to no field, the column is kept as extra data (what it would guess is not)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and .xlsx saved with a password
 SAVE_AS = "save it from the spreadsheet as CSV or as Excel workbook (.xlsx)"
@@ -60,6 +62,8 @@ class ParseError(DomainError):
 
     status = 422
     code = "unreadable"
+    # When no header names an email column: the header of a column whose cells are addresses.
+    address_column: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +115,26 @@ def read_table(
     path: Path,
     mapping_overrides: Mapping[str, str] | None = None,
     sheet: str | None = None,
+    *,
+    find_addresses: bool = False,
 ) -> ParsedTable:
-    """The table of a CSV or XLSX export (told apart by content), with its rows read lazily."""
+    """The table of a CSV or XLSX export (told apart by content), with its rows read lazily.
+
+    With `find_addresses`, a file whose headers name no email column is read with the column
+    whose cells are addresses as its email column (for a page that shows the choice to confirm;
+    the CLI and the API ask for `map` instead)."""
     path = Path(path)
     overrides = _check_overrides(mapping_overrides or {})
+    try:
+        return _read(path, overrides, sheet)
+    except ParseError as refused:
+        if not (find_addresses and refused.address_column):
+            raise
+        found = _check_overrides({refused.address_column: "email"})
+        return _read(path, {**overrides, **found}, sheet)
+
+
+def _read(path: Path, overrides: Overrides, sheet: str | None) -> ParsedTable:
     magic = _magic(path)
     if magic.startswith(ZIP_MAGIC):
         return _read_xlsx(path, overrides, sheet)
@@ -135,10 +155,10 @@ def _check_overrides(pairs: Mapping[str, str]) -> Overrides:
         field = typed.strip().lower()
         if field in IGNORED:
             field = ""
-        elif field not in FIELDS:
+        elif field != KEPT and field not in FIELDS:
             raise ParseError(
                 f"map {column}={typed}: unknown field {typed!r}; fields are: {', '.join(FIELDS)}"
-                " (or - to ignore the column)"
+                f" (or - to ignore the column, {KEPT} to keep it as it is)"
             )
         checked[normalise_header(column)] = _Override(column, typed, field)
     return checked
@@ -150,6 +170,21 @@ def _cell_field(cell: str, overrides: Overrides) -> str | None:
     if override is not None:
         return override.field or None
     return guess_field(cell)
+
+
+ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _address_column(rows: Sequence[Sequence[str]]) -> str | None:
+    """The header of the first column whose cell below its header is an address, among the
+    first rows; None when there is none."""
+    rows = [row for row in rows[: HEADER_SEARCH_ROWS + 1] if "".join(row).strip()]
+    for header, below in itertools.pairwise(rows):
+        for index, cell in enumerate(header):
+            title = cell.strip()
+            if title and index < len(below) and ADDRESS.fullmatch(below[index].strip()):
+                return None if ADDRESS.fullmatch(title) else title
+    return None
 
 
 def _find_header(rows: Sequence[Sequence[str]], overrides: Overrides) -> int | None:
@@ -207,7 +242,7 @@ def _layout(header: Sequence[str], overrides: Overrides, header_row: int) -> _La
     # A column named with --map wins its field over one that merely has a known header;
     # among equals the leftmost column wins, and the others go to extra.
     for index, field in sorted(overridden.items()):
-        if not field or field not in chosen.values():
+        if field != KEPT and (not field or field not in chosen.values()):
             chosen[index] = field
     for index, column in enumerate(columns):
         guessed = guess_field(column)
@@ -273,6 +308,7 @@ def _no_email(
     overrides: Overrides,
     sheet: str | None = None,
     titles: Sequence[str] = (),
+    address_column: str | None = None,
 ) -> ParseError:
     """No header row with an email column: a --map naming a missing column, or the general case."""
     in_sheet = f" in sheet {sheet!r}" if sheet is not None else ""
@@ -288,11 +324,13 @@ def _no_email(
         searched, also = f" of any sheet ({_names(titles)})", ", and which sheet with sheet NAME"
     elif sheet is not None:
         searched, in_sheet = f" of sheet {sheet!r}", ""
-    return ParseError(
+    refused = ParseError(
         f"no column of email addresses found in the first {HEADER_SEARCH_ROWS} rows{searched}; "
         f"columns seen{in_sheet}: {_names(seen)}. Say which column holds the addresses with "
         f"map COLUMN=email{also}"
     )
+    refused.address_column = address_column
+    return refused
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -401,10 +439,12 @@ def _choose_delimiter(
     """The delimiter that shows an email column with the most consistent row widths."""
     best: tuple[tuple[int, int], str, int, list[str]] | None = None
     seen: list[str] = []
+    address_column = None
     for delimiter in DELIMITERS:
         records = _sample_records(sample, complete, delimiter)
         index = _find_header(records, overrides)
         if index is None:
+            address_column = address_column or _address_column(records)
             first = next((r for r in records[:HEADER_SEARCH_ROWS] if "".join(r).strip()), [])
             if len(first) > len(seen):
                 seen = _column_names(first)
@@ -415,7 +455,7 @@ def _choose_delimiter(
         if best is None or score > best[0]:
             best = (score, delimiter, index, header)
     if best is None:
-        raise _no_email(seen, overrides)
+        raise _no_email(seen, overrides, address_column=address_column)
     return best[1], best[2], best[3]
 
 
@@ -503,6 +543,19 @@ def _read_xlsx(path: Path, overrides: Overrides, wanted: str | None) -> ParsedTa
     )
 
 
+def sheet_titles(path: Path) -> list[str]:
+    """The titles of a workbook's sheets, in order; none for a CSV file."""
+    if not _magic(Path(path)).startswith(ZIP_MAGIC):
+        return []
+    with Path(path).open("rb") as file:
+        _check_inflation(file)
+        workbook = _load_workbook(file)
+        try:
+            return list(workbook.sheetnames)
+        finally:
+            workbook.close()
+
+
 def _check_inflation(file: IO[bytes]) -> None:
     """ParseError when the workbook would inflate beyond what an import reads."""
     try:
@@ -549,19 +602,22 @@ def _choose_sheet(
         sheets = [_find_sheet(sheets, titles, wanted)]
     seen: list[str] = []
     seen_in = sheets[0].title if sheets else ""
+    address_column = None
     for sheet in sheets:
         sheet.reset_dimensions()  # the stored size is sometimes wrong and would cut rows off
         head = [cells for _, cells in _guarded(_sheet_records(sheet, 1, HEADER_SEARCH_ROWS))]
         index = _find_header(head, overrides)
         if index is not None:
             return sheet.title, index, head[index]
+        address_column = address_column or _address_column(head)
         first = next((r for r in head if "".join(r).strip()), [])
         if first and not seen:  # the first sheet with cells, to show what was found
             seen, seen_in = _column_names(first), sheet.title
     if not seen:
         where = f"sheet {sheets[0].title!r}" if len(sheets) == 1 else "the workbook"
         raise ParseError(f"{where} is empty: no cell in its first {HEADER_SEARCH_ROWS} rows")
-    raise _no_email(seen, overrides, seen_in, [sheet.title for sheet in sheets])
+    titles = [sheet.title for sheet in sheets]
+    raise _no_email(seen, overrides, seen_in, titles, address_column)
 
 
 def _find_sheet(sheets: list[Any], titles: list[str], wanted: str) -> Any:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contacts import cleaning
 from contacts.models import Contact, MailingList, Membership
-from service.errors import Invalid
+from service.errors import Invalid, NotFound
+from service.text import CONTROLS
 
 
 class InvalidEmail(Invalid):
@@ -62,3 +63,37 @@ def rename(session: Session, contact_id: int, names: Mapping[str, str]) -> None:
         .values(**names)
         .execution_options(synchronize_session=False)
     )
+
+
+EDITABLE = (*cleaning.LIMITS, "language")
+
+
+def edit_contact(session: Session, contact_id: int, values: Mapping[str, str]) -> dict[str, str]:
+    """Change the contact's fields given (names, organisation, role, region, phone, language),
+    each checked as an import checks it; the fields changed, with their new values."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    changed: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in EDITABLE:
+            raise Invalid(name, "not a field of a contact that can be changed")
+        value = " ".join(value.split())
+        if name == "language":
+            if value not in ("fr", "en"):
+                raise Invalid("language", "fr or en")
+        elif len(value) > cleaning.LIMITS[name] or CONTROLS.search(value):
+            raise Invalid(name, f"one line of at most {cleaning.LIMITS[name]} characters")
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed[name] = value
+    session.flush()
+    return changed
+
+
+def remove_from_list(session: Session, contact_id: int, list_id: int) -> bool:
+    """Take the contact off the list; False when it was not on it."""
+    removed = session.execute(
+        delete(Membership).where(Membership.contact_id == contact_id, Membership.list_id == list_id)
+    )
+    return bool(removed.rowcount)  # type: ignore[attr-defined]

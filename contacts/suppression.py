@@ -11,12 +11,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from contacts.models import Suppression, SuppressionReason, normalise_email
+from contacts.models import Contact, Suppression, SuppressionReason, normalise_email
 from contacts.sql import among
 from service.config import Settings
+from service.db import utcnow
 
 FEW_HASHES = 500  # looked up at once; for more, the list is counted first: it may be smaller
 
@@ -31,6 +32,12 @@ def suppress(session: Session, settings: Settings, email: str, reason: Suppressi
     if is_suppressed(session, settings, email):
         return False
     session.add(Suppression(email_hash=email_hash(settings.secret_key, email), reason=reason))
+    session.execute(
+        update(Contact)
+        .where(Contact.email == normalise_email(email), Contact.suppressed_at.is_(None))
+        .values(suppressed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
     return True
 

@@ -13,6 +13,7 @@ BUILD_TASK = "convier.campaign.build"
 EVENTS_TASK = "convier.tracking.events"
 TICK_TASK = "convier.tick"
 SIGN_IN_TASK = "convier.accounts.sign_in_link"
+IMPORT_TASK = "convier.contacts.import"
 
 INTERACTIVE = "interactive"
 BULK = "bulk"
@@ -23,6 +24,7 @@ ROUTES = {
     TICK_TASK: INTERACTIVE,
     SIGN_IN_TASK: INTERACTIVE,
     BUILD_TASK: BULK,
+    IMPORT_TASK: BULK,  # an import of 100,000 rows takes seconds: never before a confirmation
     DRAIN_TASK: BULK,
 }
 # A drain hands over to a fresh task after this long, so that one task never holds a worker

@@ -32,6 +32,7 @@ TASK_MODULES = [
     "tasks.tracking",
     "tasks.periodic",
     "tasks.accounts",
+    "tasks.contacts",
 ]
 
 celery = Celery("convier", include=TASK_MODULES)

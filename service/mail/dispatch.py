@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from service.db import after_commit
 from service.mail.handoff import Handoff
-from service.queue import BUILD_TASK, DRAIN_TASK, EVENTS_TASK, SEND_TASK, SIGN_IN_TASK
+from service.queue import (
+    BUILD_TASK,
+    DRAIN_TASK,
+    EVENTS_TASK,
+    IMPORT_TASK,
+    SEND_TASK,
+    SIGN_IN_TASK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +78,8 @@ def events_after_commit(session: Session, batch_id: int) -> None:
 def sign_in_link_now(user_id: int, language: str) -> None:
     """The task that emails an account a sign-in link (nothing is written, so no commit)."""
     _send_task(SIGN_IN_TASK, [user_id, language])
+
+
+def import_after_commit(session: Session, import_id: int) -> None:
+    """Check or import an uploaded list file, once the transaction that asked for it commits."""
+    after_commit(session, lambda: _send_task(IMPORT_TASK, [import_id]))

@@ -684,3 +684,31 @@ def test_200000_rows_read_in_order(tmp_path: Path) -> None:
     assert last is not None
     assert last.number == 200_001
     assert last.values["last_name"] == "Dupré 199999"
+
+
+def test_the_column_of_addresses_is_found_by_its_cells_when_asked(tmp_path: Path) -> None:
+    text = "Annuaire du réseau;;\nNom;Prénom;Contact pro\nCurie;Marie;m@x.fr\nNoether;Emmy;\n"
+    path = write(tmp_path / "a.csv", text)
+    with pytest.raises(ParseError, match="map COLUMN=email"):
+        read_table(path)  # the CLI and the API ask
+    table = read_table(path, find_addresses=True)
+    assert table.header_row == 2
+    assert table.mapping == {"Nom": "last_name", "Prénom": "first_name", "Contact pro": "email"}
+    # Cells that are no addresses, or a header that is an address, point nowhere.
+    for text in ("Nom;Contact\nCurie;pas une adresse\n", "a@x.fr;Curie\nb@x.fr;Noether\n"):
+        with pytest.raises(ParseError):
+            read_table(write(tmp_path / "b.csv", text), find_addresses=True)
+
+
+def test_a_workbook_column_of_addresses_is_found_by_its_cells_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    workbook(path, {"Notes": [["Rien"]], "Membres": [["Nom", "Mél."], ["A", "a@x.fr"]]})
+    table = read_table(path, find_addresses=True)
+    assert (table.sheet, table.mapping) == ("Membres", {"Nom": "last_name", "Mél.": "email"})
+
+
+def test_a_column_mapped_to_plus_is_kept_as_extra_data(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", "Email;Structure\na@x.fr;Le Labo\n")
+    table = read_table(path, {"Structure": "+"})
+    assert table.mapping == {"Email": "email"}
+    assert rows_of(table) == [SheetRow(2, {"email": "a@x.fr"}, {"Structure": "Le Labo"})]

@@ -31,8 +31,8 @@ def test_importing_the_tasks_needs_no_settings():
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split(" ", 1) == [
         "None",
-        "['convier.accounts.sign_in_link', 'convier.campaign.build', 'convier.mail.drain', "
-        "'convier.mail.send', 'convier.tick', 'convier.tracking.events']\n",
+        "['convier.accounts.sign_in_link', 'convier.campaign.build', 'convier.contacts.import', "
+        "'convier.mail.drain', 'convier.mail.send', 'convier.tick', 'convier.tracking.events']\n",
     ]
 
 
