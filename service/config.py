@@ -142,7 +142,7 @@ def megabytes(value: str) -> int:
 
 def count(value: str) -> int:
     """A whole number, zero or more."""
-    if not value.isdigit():
+    if not value.isdecimal():
         raise ValueError(f"expected a number (0, 1…), got {value!r}")
     return int(value)
 

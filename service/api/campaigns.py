@@ -20,7 +20,7 @@ from service.sending.testsend import send_test_email
 
 def _event_filter() -> int | None:
     event = request.args.get("event", "")
-    if event and not event.isdigit():
+    if event and not event.isdecimal():
         raise Problem(422, "invalid", "the query has invalid parameters", ["event: an event id"])
     return int(event) if event else None
 

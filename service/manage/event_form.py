@@ -52,7 +52,7 @@ def _rows(form: MultiDict[str, str], prefix: str) -> list[str]:
     numbers = {
         int(name[len(prefix) :].split(".", 1)[0])
         for name in form
-        if name.startswith(prefix) and name[len(prefix) :].split(".", 1)[0].isdigit()
+        if name.startswith(prefix) and name[len(prefix) :].split(".", 1)[0].isdecimal()
     }
     return [f"{prefix}{n}." for n in sorted(numbers)[:MAX_ROWS]]
 

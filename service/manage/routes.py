@@ -47,7 +47,7 @@ def _table_query() -> tuple[TableQuery, list[str]]:
         except ValueError:
             problems.append(gettext("État inconnu (paramètre status) : %(value)s", value=value))
     if value := args.get("list", ""):
-        if value.isdigit():
+        if value.isdecimal():
             list_id = int(value)
         else:
             problems.append(gettext("Liste inconnue (paramètre list) : %(value)s", value=value))

@@ -52,7 +52,7 @@ def _refusal(refusal: Invalid | Conflict | NotFound) -> dict[str, str]:
 def create_user() -> str | tuple[str, int]:
     """Create the account and show its one-time sign-in link (emailed when asked)."""
     email, role = request.form.get("email", "").strip(), request.form.get("role", "")
-    events = [int(e) for e in request.form.getlist("events") if e.isdigit()]
+    events = [int(e) for e in request.form.getlist("events") if e.isdecimal()]
     form: dict[str, object] = {"email": email, "role": role, "events": events}
     if role not in {known.value for known in Role}:
         return _users_page(form, {"role": gettext("Choisissez un rôle.")})

@@ -115,7 +115,12 @@ def test_answers_are_readable_columns(db, event_id, organiser):
 
 @pytest.mark.parametrize(
     ("query", "parameter"),
-    [("?status=maybe", "status"), ("?list=coorace", "list"), ("?sort=height", "sort")],
+    [
+        ("?status=maybe", "status"),
+        ("?list=coorace", "list"),
+        ("?list=²", "list"),
+        ("?sort=height", "sort"),
+    ],
 )
 def test_a_parameter_not_understood_is_named_and_ignored(db, event_id, organiser, query, parameter):
     page = organiser.get(f"/manage/events/{event_id}{query}")
