@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, Membership
@@ -69,6 +69,20 @@ def next_page(
     each page is one indexed read, however far into the audience)."""
     rows = session.execute(audience_query(session, campaign).where(Contact.id > after).limit(size))
     return [(row.id, row.email, row.language) for row in rows]
+
+
+def audience_size(session: Session, campaign: Campaign) -> int:
+    """How many distinct people the campaign writes to (each once, whatever their lists),
+    suppressed addresses included: they get an outbox row recorded as suppressed."""
+    query = audience_query(session, campaign).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)) or 0)
+
+
+def suppressed_count(session: Session, campaign: Campaign) -> int:
+    """How many people of the audience are on the suppression list (never mailed): counted on
+    the contacts' mark, set with each suppression (the list itself holds only hashes)."""
+    query = audience_query(session, campaign).where(Contact.suppressed_at.is_not(None))
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 def list_ids(session: Session, names: list[str]) -> dict[str, int]:

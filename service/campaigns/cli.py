@@ -10,11 +10,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import click
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.campaigns import rules, services
-from service.campaigns.audience import audience_query
+from service.campaigns.audience import audience_size
 from service.campaigns.models import Campaign, CampaignKind, CampaignRule, CampaignState, RuleAnchor
 from service.cli_context import Context, ConvierGroup, pass_ctx
 from service.mail.dispatch import build_after_commit
@@ -70,9 +69,7 @@ def create_command(ctx: Context, event_id: int, kind: str, lists: str, segment: 
 
 def _audience_size(ctx: Context, campaign_id: int) -> int:
     with ctx.db.transaction(write=False) as session:
-        campaign = services.get(session, campaign_id)
-        query = audience_query(session, campaign).subquery()
-        return int(session.scalar(select(func.count()).select_from(query)) or 0)
+        return audience_size(session, services.get(session, campaign_id))
 
 
 @campaign_group.command("launch")

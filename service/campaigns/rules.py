@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from service.campaigns import services
@@ -20,7 +20,7 @@ from service.campaigns.models import (
     RuleState,
 )
 from service.db import utcnow
-from service.errors import Invalid
+from service.errors import Conflict, Invalid, NotFound
 from service.events.models import Event
 
 # What organisers usually want, as (kind, anchor, hours from the anchor).
@@ -30,6 +30,11 @@ DEFAULT_RULES = (
     (CampaignKind.REMINDER, RuleAnchor.EVENT_START, -7 * 24),
     (CampaignKind.PRACTICAL_INFO, RuleAnchor.EVENT_START, -24),
 )
+
+
+# Why a rule was skipped (its `reason`), as the doors name them.
+EVENT_STARTED = "the event had started when its time came"
+NO_SEAT_LEFT = "no seat was left"
 
 
 def _invitations_launched_at(session: Session, event_id: int) -> datetime | None:
@@ -84,6 +89,26 @@ def add_defaults(session: Session, event_id: int) -> list[CampaignRule]:
     ]
 
 
+def remove_rule(session: Session, event_id: int, rule_id: int) -> CampaignRule:
+    """Delete a rule of the event that has not started its campaign (a skipped one may go);
+    NotFound when the event has no such rule, Conflict when its campaign has started. The
+    deletion is conditional, so a tick claiming the rule at the same moment wins or loses
+    whole."""
+    rule = session.get(CampaignRule, rule_id)
+    if rule is None or rule.event_id != event_id:
+        raise NotFound(f"no rule {rule_id} for event {event_id}")
+    deleted = session.execute(
+        delete(CampaignRule)
+        .where(CampaignRule.id == rule_id, CampaignRule.state != RuleState.STARTED)
+        .returning(CampaignRule.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if deleted is None:
+        raise Conflict(f"rule {rule_id} has started its campaign", fields={"rule": "started"})
+    session.expunge(rule)
+    return rule
+
+
 def _claim(session: Session, rule_id: int, state: RuleState, **values: object) -> bool:
     claimed = session.execute(
         update(CampaignRule)
@@ -97,9 +122,9 @@ def _claim(session: Session, rule_id: int, state: RuleState, **values: object) -
 
 def _too_late(rule: CampaignRule, event: Event, now: datetime) -> str:
     if now >= event.starts_at and rule.kind is not CampaignKind.THANK_YOU:
-        return "the event had started when its time came"
+        return EVENT_STARTED
     if rule.kind is CampaignKind.LAST_CALL and event.seats_free == 0:
-        return "no seat was left"
+        return NO_SEAT_LEFT
     return ""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
+from contacts.segments import load_rules
 from service.campaigns.audience import list_ids, next_page
 from service.campaigns.audience_writer import Page, write_page
 from service.campaigns.errors import CampaignNotFound, CampaignStateError
@@ -26,13 +27,14 @@ from service.campaigns.models import (
 )
 from service.config import Settings
 from service.db import Database, utcnow
-from service.errors import Invalid
+from service.errors import Invalid, NotFound
 from service.events.models import Event
 from service.mail import outbox
+from service.mail.context import ENGLISH, checked_url
 from service.mail.dispatch import drain_after_commit
 from service.mail.models import Message, MessageStatus
 from service.mail.render import email_names
-from service.text import CONTROLS
+from service.text import CONTROLS, PROSE_CONTROLS
 
 State = CampaignState
 OPEN_ROWS = (MessageStatus.QUEUED, MessageStatus.SENDING)
@@ -69,6 +71,16 @@ def create(session: Session, spec: CampaignSpec) -> Campaign:
         raise Invalid("rate", "at least 1 message per minute")
     if CONTROLS.search(spec.subject + spec.sender_name):
         raise Invalid(("subject", "sender_name"), "one line each, without control characters")
+    for name, value, longest in (("subject", spec.subject, 300),
+                                 ("sender_name", spec.sender_name, 300)):  # fmt: skip
+        if len(value) > longest:
+            raise Invalid(name, f"at most {longest} characters")
+    if spec.segment:
+        try:
+            load_rules(session, spec.segment)
+        except NotFound as missing:
+            raise Invalid("segment", missing.message) from None
+    _check_words(spec.extra)
     campaign = Campaign(
         event_id=spec.event_id,
         kind=spec.kind,
@@ -85,6 +97,19 @@ def create(session: Session, spec: CampaignSpec) -> Campaign:
     session.add(campaign)
     session.flush()
     return campaign
+
+
+def _check_words(extra: dict[str, Any]) -> None:
+    """The organiser's words (note, access, resources_url, and their `_en`): texts without
+    control characters but line breaks, links an email may carry."""
+    for name, value in extra.items():
+        if not isinstance(value, str) or PROSE_CONTROLS.search(value):
+            raise Invalid(name, "a text, without control characters")
+        if name.removesuffix(ENGLISH).endswith("_url") and value:
+            try:
+                checked_url(name, value)
+            except ValueError:
+                raise Invalid(name, "an http(s), mailto: or tel: link") from None
 
 
 def campaigns_of(session: Session, event_id: int | None) -> list[Campaign]:
@@ -185,8 +210,12 @@ def pause(session: Session, campaign_id: int) -> None:
 
 
 def resume(session: Session, campaign_id: int) -> None:
-    """Go on where the campaign stopped; rows already sent are never sent again."""
-    if not _move(session, campaign_id, (State.PAUSED,), State.SENDING):
+    """Go on where the campaign stopped; rows already sent are never sent again. A campaign
+    paused before its send time came is scheduled again (the tick starts it when due)."""
+    started = get(session, campaign_id).launched_at is not None
+    if not _move(
+        session, campaign_id, (State.PAUSED,), State.SENDING if started else State.SCHEDULED
+    ):
         raise CampaignStateError(f"campaign {campaign_id} is {get(session, campaign_id).state}")
     outbox.hold(session, Message.campaign_id == campaign_id, held=False)
     drain_after_commit(session)

@@ -33,12 +33,21 @@ offer_deadline      tag: the deadline, formatted by the sender    seat_offered
                     (render.format_date(…, "deadline", …))
 ticket_cid          Content-ID of the QR code, "" for none        confirmation,
                                                                   confirmed_from_waitlist
-note                organiser's words, "" for none (extra)        event_changed, event_cancelled,
+note                organiser's words, "" for none (extra)        invitation, follow_up, reminder,
+                                                                  event_changed, event_cancelled,
                                                                   thank_you
-access              how to get there, "" for none (extra)         reminder, confirmation,
+access              how to get there, "" for none (extra)         invitation, follow_up, reminder,
+                                                                  confirmation,
                                                                   confirmed_from_waitlist
-resources_url       slides and notes, "" for none (extra)         thank_you
+resources_url       slides and notes, "" for none (extra)         invitation, follow_up, reminder,
+                                                                  thank_you
+lang_of             the language note, access and resources_url   where they are shown
+                    are written in ("fr" or "en")
 =================== ============================================= ==============================
+
+The organiser's words (note, access, resources_url) come in French under their name and in
+English under `<name>_en` (`note_en`); each email takes the one of its language, the other when
+only one is given (`organiser_words`).
 
 Tag names: first_name, name, email (values from `personal_values`), register, decline, manage,
 ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a tag of another
@@ -63,6 +72,10 @@ RECIPIENT_TAGS = ("first_name", "name", "email")
 LINK_NAMES = ("register", "decline", "manage", "ics", "unsubscribe")
 PERSONAL_TAGS = ("waitlist_position", "offer_deadline")
 SAFE_SCHEMES = ("https", "http", "mailto", "tel")
+# What an organiser writes for a campaign's emails (its `extra`), in French under these names
+# and in English under the name and ENGLISH.
+ORGANISER_WORDS = ("note", "access", "resources_url")
+ENGLISH = "_en"
 
 
 @dataclass(frozen=True)
@@ -244,11 +257,26 @@ def email_context(
         "access": "",
         "resources_url": "",
     }
-    for key, value in (extra or {}).items():
+    words = dict(extra or {})
+    context["lang_of"] = organiser_words(words, language)
+    for key, value in words.items():
         if key.endswith("_url") and value:
             checked_url(key, value)
         context[key] = value
     return context
+
+
+def organiser_words(extra: dict[str, Any], language: str) -> dict[str, str]:
+    """Put in `extra`, in place, each of the organiser's words in `language` (the other
+    language's when only that one is given; `<name>_en` keys are taken out), and return the
+    language each is written in."""
+    lang_of = {}
+    for name in ORGANISER_WORDS:
+        french, english = extra.get(name) or "", extra.pop(name + ENGLISH, "") or ""
+        use_english = bool(english) and (language == "en" or not french)
+        extra[name] = english if use_english else french
+        lang_of[name] = "en" if use_english else "fr"
+    return lang_of
 
 
 def personal_values(email: str, first_name: str = "", last_name: str = "") -> dict[str, str]:

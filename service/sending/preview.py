@@ -1,24 +1,27 @@
 """An email as one person would get it, built exactly as a backend builds it, without an
-outbox row: for `convier mail preview` and the campaign test send. A contact's own links and
-state when the address is known, a sample person's otherwise."""
+outbox row: for `convier mail preview`, the campaign test send and the back office's preview of
+a campaign. A contact's own links and state when the address is known, a sample person's
+otherwise."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, normalise_email
+from service.campaigns.models import Campaign
 from service.config import Settings
 from service.db import isoformat, utcnow
 from service.events.models import Event
-from service.mail.envelope import NO_ROW
-from service.mail.mime import build_message
+from service.mail.envelope import NO_ROW, Content, Recipient
+from service.mail.mime import MessageRenderer, build_message
 from service.mail.render import language_of
 from service.registrations.models import Invitation, RegistrationStatus
 from service.registrations.queries import waitlist_rank
-from service.sending.compose import Claimed, content_for, recipient_for
+from service.sending.compose import Claimed, campaign_overrides, content_for, recipient_for
 
 SAMPLE = ("claire.martin@example.org", "Claire", "Martin")
 SAMPLE_LINK = "exemple"  # the public id of the sample person's (unknown) link
@@ -80,3 +83,34 @@ def preview(
     recipient = recipient_for(settings, event, row)
     domain = content.sender.email.split("@")[1]
     return build_message(content, recipient, message_id_domain=domain), row.language
+
+
+def campaign_email(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    email: str | None,
+    language: str | None = None,
+    sample_links: bool = False,
+) -> tuple[Content, Recipient]:
+    """The campaign's email to `email` as a worker hands it to a backend: the shared content
+    (the campaign's words, subject and sender name) and the recipient's part, in `language`
+    (default: theirs). With `sample_links`, the person's links are a sample person's: a page
+    showing someone's email must not hand out their personal link."""
+    event = session.get(Event, campaign.event_id)
+    assert event is not None, "a campaign is deleted with its event"
+    row = preview_row(session, event, campaign.template, email, language)
+    if sample_links:
+        row = replace(row, public_id=SAMPLE_LINK, token_version=1, contact_id=0)
+    content = content_for(settings, event, campaign.template, row.language, dict(campaign.extra))
+    content = campaign_overrides(session, campaign.id, content)
+    return content, recipient_for(settings, event, row)
+
+
+def campaign_message(
+    session: Session, settings: Settings, campaign: Campaign, email: str | None, language: str
+) -> bytes:
+    """The bytes the file and SMTP backends send for the campaign's email to `email`, links
+    those of a sample person."""
+    content, recipient = campaign_email(session, settings, campaign, email, language, True)
+    return MessageRenderer(content).render(recipient).data

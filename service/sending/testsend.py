@@ -7,11 +7,9 @@ from service.campaigns import services
 from service.config import Settings
 from service.db import Database
 from service.errors import DomainError, Invalid
-from service.events.models import Event
 from service.mail.backends import get_backend
 from service.mail.envelope import Batch, Result, UnsafeHeader
-from service.sending.compose import campaign_overrides, content_for, recipient_for
-from service.sending.preview import preview_row
+from service.sending.preview import campaign_email
 
 
 class NotSent(DomainError):
@@ -26,14 +24,8 @@ def send_test_email(db: Database, settings: Settings, campaign_id: int, email: s
     contact, a sample person's otherwise) and send it through the configured backend."""
     with db.transaction(write=False) as session:
         campaign = services.get(session, campaign_id)
-        event = session.get(Event, campaign.event_id)
-        assert event is not None
         try:
-            row = preview_row(session, event, campaign.template, email, None)
-            content = content_for(settings, event, campaign.template, row.language,
-                                  dict(campaign.extra))  # fmt: skip
-            content = campaign_overrides(session, campaign_id, content)
-            recipient = recipient_for(settings, event, row)
+            content, recipient = campaign_email(session, settings, campaign, email)
         except UnsafeHeader as exc:
             raise Invalid("to", str(exc)) from exc
     # Sent outside the transaction: no database connection waits on the mail provider.

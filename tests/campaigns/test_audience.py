@@ -155,6 +155,23 @@ def test_a_scheduled_campaign_starts_once_however_many_ticks(db, settings, facto
     assert (first, second) == ([campaign_id], [])
 
 
+def test_a_campaign_paused_before_its_time_is_scheduled_again_on_resume(
+    db, settings, factory, network
+):
+    from datetime import timedelta
+
+    soon = utcnow() + timedelta(hours=1)
+    campaign_id = new_campaign(db, factory.event(), CampaignKind.INVITATION, send_at=soon)
+    with db.transaction() as session:
+        services.launch(session, campaign_id, lambda *_: None)
+        services.pause(session, campaign_id)
+    with db.transaction() as session:
+        services.resume(session, campaign_id)
+        assert services.get(session, campaign_id).state is CampaignState.SCHEDULED
+    with db.transaction() as session:  # so the tick starts it at its time, as if never paused
+        assert services.start_due(session, soon + timedelta(seconds=1)) == [campaign_id]
+
+
 def test_a_page_written_while_the_campaign_is_paused_is_held(db, settings, factory, network):
     campaign_id = new_campaign(db, factory.event(), CampaignKind.INVITATION)
     with db.transaction() as session:

@@ -69,6 +69,8 @@ EXTRA = {
     "resources_url": "https://www.lelabo-ess.org/rencontre-ptce-2017",
 }
 NOTES = {
+    "invitation": "Jean-Louis Cabrespines, délégué général du CNCRES, animera les échanges.",
+    "reminder": "Pensez à votre pièce d'identité : elle vous sera demandée à l'entrée.",
     "event_changed": "Odile Kirchner, Déléguée interministérielle à l'ESS, conclura la rencontre.",
     "event_cancelled": "Une nouvelle date vous sera proposée dès que possible.\n\nÀ très bientôt.",
     "thank_you": "La synthèse des échanges sera publiée en septembre.",
@@ -516,3 +518,16 @@ def test_preview_refuses_an_unknown_email_or_event(db, factory, tmp_path):
     missing = CliRunner().invoke(main, ["mail", "preview", "invitation", "--event", "999"])
     assert missing.exit_code != 0
     assert "no event with id 999" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "lang"), [("fr", "Venez", "fr"), ("en", "Come", "en")]
+)
+def test_the_organisers_words_come_in_the_emails_language(event, settings, language, shown, lang):
+    extra = {"note": "Venez tôt.", "note_en": "Come early.", "access": "Métro 8"}
+    context = email_context(event, settings=settings, language=language, links={}, extra=extra)
+    email = render_email("invitation", language, context)
+    assert f'<p lang="{lang}"' in email.html
+    assert shown in email.text
+    assert "Métro 8" in email.text  # no English given: the French serves both
+    assert "note_en" not in context
