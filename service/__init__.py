@@ -22,8 +22,13 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from service.api.routes import api
     from service.health import health
     from service.manage import (  # noqa: F401 - their pages join `manage`
+        campaign_compose_routes,
         campaign_routes,
+        campaign_rule_routes,
+        contact_labels,
+        contact_routes,
         event_routes,
+        import_routes,
         list_routes,
         registration_routes,
         user_routes,
@@ -76,4 +81,5 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     page_cache.init_app(app)
     accounts_web.init_app(app)
     manage_labels.init_app(app)
+    contact_labels.init_app(app)
     return app

@@ -89,15 +89,18 @@ def axe_violations(driver: Any) -> list[str]:
 def wait_until(driver: Any, condition: Callable[[Any], Any]) -> Any:
     """Waits for the condition to hold, up to WAIT_SECONDS, and returns what it returned.
 
-    A page replaced while the condition reads it (a form submitted, a redirect followed) counts
-    as "not yet": chromium reports that race as an unknown error, not as a stale element.
+    A page or a part of it replaced while the condition reads it (a form submitted, a table
+    swapped by htmx) counts as "not yet": chromium reports that race as a stale element or, for
+    a whole page, as an unknown error.
     """
-    from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     def tolerant(browser: Any) -> Any:
         try:
             return condition(browser)
+        except StaleElementReferenceException:
+            return False
         except WebDriverException as error:
             if "does not belong to the document" not in (error.msg or ""):
                 raise

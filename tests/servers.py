@@ -140,12 +140,15 @@ def celery_worker(
     concurrency: int = 2,
     beat: bool = False,
     queues: str = "interactive,bulk",
+    purge: bool = True,
 ) -> Iterator[LogWatcher]:
     """A real Celery worker (and beat) on the configured broker; yields a watcher of its log.
-    Tasks left in the broker by earlier tests (emails of rows long deleted) are purged first."""
+    Tasks left in the broker by earlier tests (emails of rows long deleted) are purged first,
+    unless the test purged them itself and then queued tasks for this worker (`purge=False`)."""
     from tasks.celery_app import get_celery
 
-    get_celery().control.purge()
+    if purge:
+        get_celery().control.purge()
     args = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--loglevel=INFO",
             f"--concurrency={concurrency}", "--pool=prefork", f"--queues={queues}",
             "--without-gossip", "--without-mingle",

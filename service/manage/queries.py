@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, MailingList, display_name
+from contacts.queries import SEARCHED, like
 from service.campaigns.models import InvitationList
 from service.errors import NotFound
 from service.events.models import Event
@@ -113,11 +114,6 @@ _LINE = (
     Registration.waitlist_position, Registration.waitlisted_at, Registration.offer_expires_at,
     Registration.answers,
 )  # fmt: skip
-# What the search box looks in.
-_SEARCHED = (
-    Contact.email, Contact.first_name, Contact.last_name, Contact.organisation,
-    Contact.first_name + " " + Contact.last_name,
-)  # fmt: skip
 
 
 def _registrations(event_id: int) -> Select[Any]:
@@ -142,11 +138,6 @@ def person(session: Session, registration_id: int) -> RegistrationLine:
     return RegistrationLine(*row)
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def registration_table(
     session: Session, event_id: int, asked: TableQuery, limit: int | None = TABLE_LIMIT
 ) -> tuple[list[RegistrationLine], int]:
@@ -154,8 +145,8 @@ def registration_table(
     many match in all."""
     query = _registrations(event_id)
     if text := asked.text.strip():
-        pattern = _like(text)
-        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in _SEARCHED)))
+        pattern = like(text)
+        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in SEARCHED)))
     if asked.status is not None:
         query = query.where(Registration.status == asked.status)
     if asked.list_id is not None:

@@ -1,0 +1,63 @@
+"""How the back office names contact fields, suppression reasons, import states and the states
+of an email, in the page's language."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_number, lazy_gettext
+
+from contacts.models import ImportState, SuppressionReason
+from service.mail.models import MessageStatus
+
+FIELD_LABELS = {
+    "email": lazy_gettext("Adresse email"),
+    "first_name": lazy_gettext("Prénom"),
+    "last_name": lazy_gettext("Nom"),
+    "full_name": lazy_gettext("Prénom et nom (ensemble)"),
+    "organisation": lazy_gettext("Organisation"),
+    "role": lazy_gettext("Fonction"),
+    "region": lazy_gettext("Région"),
+    "phone": lazy_gettext("Téléphone"),
+    "language": lazy_gettext("Langue"),
+    "tags": lazy_gettext("Étiquettes"),
+}
+SUPPRESSION_LABELS = {
+    SuppressionReason.UNSUBSCRIBED: lazy_gettext("désinscription"),
+    SuppressionReason.HARD_BOUNCE: lazy_gettext("adresse en erreur"),
+    SuppressionReason.SPAM_REPORT: lazy_gettext("signalé comme spam"),
+    SuppressionReason.ERASED: lazy_gettext("données effacées"),
+    SuppressionReason.MANUAL: lazy_gettext("bloquée à la main"),
+}
+IMPORT_STATE_LABELS = {
+    ImportState.UPLOADED: lazy_gettext("colonnes à vérifier"),
+    ImportState.CHECKING: lazy_gettext("vérification en cours"),
+    ImportState.CHECKED: lazy_gettext("vérifié, à importer"),
+    ImportState.IMPORTING: lazy_gettext("import en cours"),
+    ImportState.DONE: lazy_gettext("importé"),
+    ImportState.FAILED: lazy_gettext("illisible"),
+}
+
+MESSAGE_STATUS_LABELS = {
+    MessageStatus.QUEUED: lazy_gettext("en attente d'envoi"),
+    MessageStatus.SENDING: lazy_gettext("en cours d'envoi"),
+    MessageStatus.SENT: lazy_gettext("envoyé"),
+    MessageStatus.FAILED: lazy_gettext("échec"),
+    MessageStatus.SUPPRESSED: lazy_gettext("non envoyé : adresse bloquée"),
+    MessageStatus.CANCELLED: lazy_gettext("non envoyé : campagne annulée"),
+}
+
+
+def field_label(name: str) -> str:
+    """'Adresse email', 'Prénom'…"""
+    return str(FIELD_LABELS[name])
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters of the contact pages."""
+    app.jinja_env.filters.update(
+        number=format_number,
+        field_label=field_label,
+        suppression_label=lambda reason: str(SUPPRESSION_LABELS[reason]),
+        import_state_label=lambda state: str(IMPORT_STATE_LABELS[state]),
+        message_status_label=lambda status: str(MESSAGE_STATUS_LABELS[status]),
+    )
