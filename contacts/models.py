@@ -8,7 +8,17 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, enum_column, utcnow
@@ -29,6 +39,14 @@ class Contact(Base):
     """A person who can be invited; one row per address, whatever the number of lists."""
 
     __tablename__ = "contact"
+    __table_args__ = (
+        Index(
+            "ix_contact_suppressed_at",
+            "suppressed_at",
+            sqlite_where=text("suppressed_at IS NOT NULL"),
+            postgresql_where=text("suppressed_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)

@@ -62,6 +62,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     )
     app.extensions["convier.settings"] = settings
     extensions.init_database(app, settings)
+    inputs.init_upload_limit(app, settings.upload_max_bytes)  # before the CSRF check
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=extensions.select_locale)
     app.register_blueprint(health)

@@ -1,15 +1,19 @@
-"""Raw input as it enters the app: ids in URLs no larger than the database can hold, and JSON no
-deeper than the parser can read, so that neither ends in a 500."""
+"""Raw input as it enters the app: ids in URLs no larger than the database can hold, JSON no
+deeper than the parser can read, so that neither ends in a 500; and bodies no larger than the
+app-wide limit, except the list files of the views that take them."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter, Map
 
+View = TypeVar("View", bound=Callable[..., Any])
+UPLOADS = "convier_takes_list_files"
 # Our ids are PostgreSQL integers; a larger one names no row (404), it must not reach the query.
 MAX_ID = 2**31 - 1
 
@@ -42,3 +46,21 @@ def init_app(app: Flask) -> None:
     """Before any route is added: bounded ids, and the JSON provider."""
     app.url_map.converters["int"] = IdConverter
     app.json = JSONProvider(app)
+
+
+def takes_list_files(view: View) -> View:
+    """Mark a view whose request may carry a list file, up to IMPORT_MAX_MB."""
+    setattr(view, UPLOADS, True)
+    return view
+
+
+def init_upload_limit(app: Flask, limit: int) -> None:
+    """Before anything reads a body (the CSRF check reads forms): the views marked by
+    takes_list_files accept `limit` bytes, the others the app's MAX_CONTENT_LENGTH."""
+
+    def raise_limit() -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, UPLOADS, False):
+            request.max_content_length = limit
+
+    app.before_request(raise_limit)

@@ -21,6 +21,7 @@ from contacts.parsing import ParsedTable, ParseError, read_table
 from service.api.http import api, authenticated, flag_arg, problem
 from service.config import MEGABYTE
 from service.extensions import get_db, get_settings
+from service.inputs import takes_list_files
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 100  # of each text shown in the answer to an upload
@@ -91,10 +92,9 @@ def _too_large() -> Response:
 
 @api.post("/imports")
 @authenticated
+@takes_list_files
 def upload() -> Any:
     """Store an uploaded CSV or XLSX file; answer with what was detected and a preview."""
-    # Set before the body is read: exports are larger than the app-wide limit allows.
-    request.max_content_length = get_settings().upload_max_bytes
     try:
         sent = request.files.get("file")
     except RequestEntityTooLarge:

@@ -24,6 +24,7 @@ from service.audit.services import record
 from service.config import MEGABYTE
 from service.errors import Conflict, Invalid
 from service.extensions import get_db, get_settings
+from service.inputs import takes_list_files
 from service.mail.dispatch import import_after_commit
 from service.manage.routes import manage
 
@@ -38,12 +39,12 @@ def _list_names() -> list[str]:
 
 @manage.route("/lists/import", methods=["GET", "POST"])
 @requires(Can.CHANGE_EVENTS)
+@takes_list_files
 def new_import() -> str | tuple[str, int] | Response:
     """The upload form; the file, once read, opens its import's page."""
     form = {"list": request.args.get("list", ""), "network": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        request.max_content_length = get_settings().upload_max_bytes
         try:
             sent = request.files.get("file")
             form = {key: request.form.get(key, "").strip() for key in form}
@@ -57,7 +58,11 @@ def new_import() -> str | tuple[str, int] | Response:
             errors.setdefault("file", gettext("Choisissez le fichier de la liste (CSV ou Excel)."))
         else:
             try:
-                return _upload(form, sent.filename, sent.read())
+                data = sent.read()
+            finally:
+                sent.close()  # a large file is spooled to disk
+            try:
+                return _upload(form, sent.filename, data)
             except Invalid:
                 errors["list"] = gettext("Donnez le nom de la liste (une ligne, 200 caractères "
                                          "au plus).")  # fmt: skip

@@ -24,6 +24,11 @@ STATES = ("uploaded", "checking", "checked", "importing", "done", "failed")
 def upgrade() -> None:
     with op.batch_alter_table("contact") as batch_op:
         batch_op.add_column(sa.Column("suppressed_at", UTCDateTime(), nullable=True))
+    filled = sa.text("suppressed_at IS NOT NULL")  # a few rows among many
+    op.create_index(
+        "ix_contact_suppressed_at", "contact", ["suppressed_at"],
+        postgresql_where=filled, sqlite_where=filled,
+    )  # fmt: skip
     with op.batch_alter_table("mailing_list") as batch_op:
         batch_op.add_column(sa.Column("imported_at", UTCDateTime(), nullable=True))
         batch_op.add_column(
@@ -66,5 +71,6 @@ def downgrade() -> None:
     with op.batch_alter_table("mailing_list") as batch_op:
         batch_op.drop_column("column_mapping")
         batch_op.drop_column("imported_at")
+    op.drop_index("ix_contact_suppressed_at", table_name="contact")
     with op.batch_alter_table("contact") as batch_op:
         batch_op.drop_column("suppressed_at")
