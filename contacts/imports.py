@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from contacts.cleaning import LIMITS, CleanContact, RowRefused, clean_row
@@ -362,6 +362,13 @@ def import_contacts(
         _write(db, staging, target, report, progress)
         if report.imported_nothing:
             return report
+        if not dry_run:
+            with db.transaction() as session:
+                session.execute(
+                    update(MailingList)
+                    .where(MailingList.name == list_name)
+                    .values(imported_at=utcnow())
+                )
         with db.transaction(write=False) as session:
             report.warnings.extend(likely_duplicates(session, staging, staging.people()))
     return report

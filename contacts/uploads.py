@@ -267,11 +267,10 @@ def run(db: Database, settings: Settings, import_id: int) -> str:
 
 
 def _remember(session: Session, list_name: str, network: str, mapping: dict[str, str]) -> None:
-    """The list's last import: when, its mapping, and its network when it had none."""
+    """The list's mapping for its next file, and its network when it had none."""
     mailing_list = session.scalar(select(MailingList).where(MailingList.name == list_name))
     if mailing_list is None:  # a file of nothing but refused rows creates no list
         return
-    mailing_list.imported_at = utcnow()
     mailing_list.column_mapping = mapping
     if network and not mailing_list.network:
         mailing_list.network = network

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from contacts.imports import import_contacts
@@ -48,6 +50,10 @@ def test_the_lists_page_counts_members_and_suppressed_addresses(db, settings, bo
         suppress(session, settings, "nobody@example.org", SuppressionReason.MANUAL)
     page = unescape(organiser.get("/manage/lists").text)
     row = page.split(">CNCRES</a>")[1].split("</tr>")[0]
+    with db.transaction(write=False) as session:  # imported by the CLI's service: dated too
+        imported_at = session.scalar(select(MailingList.imported_at))
+    day = imported_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"<td>{format_date(day, 'd MMM y', locale='fr')}</td>" in row
     assert '<td class="number">36</td>' in row
     assert '<td class="number">1</td>' in row
     suppressed = unescape(organiser.get("/manage/suppressions").text)
