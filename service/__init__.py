@@ -31,6 +31,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         import_routes,
         list_routes,
         registration_routes,
+        segment_routes,
         user_routes,
     )
     from service.manage import labels as manage_labels

@@ -1,5 +1,5 @@
-"""How the back office names contact fields, suppression reasons, import states and the states
-of an email, in the page's language."""
+"""How the back office names contact fields, suppression reasons, import states, where a contact
+stands with an event and the states of an email, in the page's language."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Flask
 from flask_babel import format_number, lazy_gettext
 
 from contacts.models import ImportState, SuppressionReason
+from contacts.segments import EventState
 from service.mail.models import MessageStatus
 
 FIELD_LABELS = {
@@ -37,6 +38,16 @@ IMPORT_STATE_LABELS = {
     ImportState.FAILED: lazy_gettext("illisible"),
 }
 
+EVENT_STATE_LABELS = {
+    EventState.NOT_INVITED: lazy_gettext("pas invité·e"),
+    EventState.INVITED: lazy_gettext("invité·e"),
+    EventState.NO_ANSWER: lazy_gettext("invité·e, sans réponse"),
+    EventState.REGISTERED: lazy_gettext("inscrit·e (place, offre ou attente)"),
+    EventState.CONFIRMED: lazy_gettext("inscription confirmée"),
+    EventState.WAITLISTED: lazy_gettext("en liste d'attente"),
+    EventState.DECLINED: lazy_gettext("a décliné"),
+    EventState.CANCELLED: lazy_gettext("a annulé"),
+}
 MESSAGE_STATUS_LABELS = {
     MessageStatus.QUEUED: lazy_gettext("en attente d'envoi"),
     MessageStatus.SENDING: lazy_gettext("en cours d'envoi"),
@@ -60,4 +71,5 @@ def init_app(app: Flask) -> None:
         suppression_label=lambda reason: str(SUPPRESSION_LABELS[reason]),
         import_state_label=lambda state: str(IMPORT_STATE_LABELS[state]),
         message_status_label=lambda status: str(MESSAGE_STATUS_LABELS[status]),
+        event_state_label=lambda state: str(EVENT_STATE_LABELS[state]),
     )

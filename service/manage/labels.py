@@ -91,6 +91,7 @@ AUDIT_LABELS = {
     "contact.removed_from_list": lazy_gettext("contact retiré d'une liste"),
     "contact.suppressed": lazy_gettext("adresse bloquée"),
     "contact.erased": lazy_gettext("données personnelles effacées"),
+    "segment.saved": lazy_gettext("segment enregistré"),
 }
 
 

@@ -1,8 +1,8 @@
 """The four demo lists imported in a real browser (Debian's chromium), against the app under
 gunicorn and a real Celery worker on the test broker: a cp1252 CSV with a title row whose address
 column is named nothing known, the COORACE workbook and its two sheets, a column mapping fixed by
-hand, a refused row read on the page, the same file again changing nothing; axe-core on every
-page of the way."""
+hand, a refused row read on the page, the same file again changing nothing, a segment counted
+as it is built; axe-core on every page of the way."""
 
 from __future__ import annotations
 
@@ -111,6 +111,13 @@ def test_an_organiser_imports_the_four_demo_lists(db, factory, tmp_path, open_br
         # The same file again changes nothing, and says so.
         upload(SAMPLES / "rtes.csv", "RTES")
         check_and_import("2 lignes refusées", "Rien n'a changé")
+
+        # A segment counts its contacts as its criteria are chosen.
+        browser.get(f"{base}/manage/segments")
+        wait_for_text(browser, "h1", "Segments")
+        browser.find_element(By.XPATH, '//label[normalize-space()="RTES"]').click()
+        wait_for_text(browser, "#segment-count", "Contacts gardés par ce segment : 31")
+        accessible(browser)
 
         browser.find_element(By.LINK_TEXT, "Listes").click()
         wait_for_text(browser, "h1", "Listes de diffusion")
