@@ -3,8 +3,10 @@ stands with an event and the states of an email, in the page's language."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
-from flask_babel import format_number, lazy_gettext
+from flask_babel import format_number, gettext, lazy_gettext
 
 from contacts.models import ImportState, SuppressionReason
 from contacts.segments import EventState
@@ -57,6 +59,35 @@ MESSAGE_STATUS_LABELS = {
     MessageStatus.CANCELLED: lazy_gettext("non envoyé : campagne annulée"),
 }
 
+# The reasons contacts.cleaning and contacts.duplicates give (in English, for the CLI and the
+# API), said in the page's language; an email address's own problem (from email-validator) is
+# shown after a translated lead.
+LONGER = re.compile(r"longer than (\d+) characters")
+LANGUAGE = re.compile(r"unknown language (.+) \(fr or en\)")
+LOOK_ALIKE = re.compile(r"mixes .+ letters in .+: a look-alike address")
+SAME_PERSON = re.compile(r"likely the same person: (.+) \((.+)\)")
+
+
+def row_problem(reason: str) -> str:
+    """Why a row was refused, in the page's language."""
+    if reason == "no email address":
+        return gettext("pas d'adresse email")
+    if found := LONGER.fullmatch(reason):
+        return gettext("plus de %(limit)s caractères", limit=found[1])
+    if found := LANGUAGE.fullmatch(reason):
+        return gettext("langue inconnue %(value)s (fr ou en)", value=found[1])
+    if LOOK_ALIKE.fullmatch(reason):
+        return gettext("adresse trompeuse : elle mêle des lettres de plusieurs alphabets")
+    return gettext("adresse email invalide (%(why)s)", why=reason)
+
+
+def import_warning(text: str) -> str:
+    """A warning of an import's report, in the page's language."""
+    if found := SAME_PERSON.fullmatch(text):
+        return gettext("probablement la même personne : %(addresses)s (%(who)s)",
+                       addresses=found[1], who=found[2])  # fmt: skip
+    return text
+
 
 def field_label(name: str) -> str:
     """'Adresse email', 'Prénom'…"""
@@ -72,4 +103,6 @@ def init_app(app: Flask) -> None:
         import_state_label=lambda state: str(IMPORT_STATE_LABELS[state]),
         message_status_label=lambda status: str(MESSAGE_STATUS_LABELS[status]),
         event_state_label=lambda state: str(EVENT_STATE_LABELS[state]),
+        row_problem=row_problem,
+        import_warning=import_warning,
     )

@@ -26,6 +26,7 @@ from service.errors import Conflict, Invalid
 from service.extensions import get_db, get_settings
 from service.inputs import takes_list_files
 from service.mail.dispatch import import_after_commit
+from service.manage.contact_labels import row_problem
 from service.manage.routes import manage
 
 RUNNING = (ImportState.CHECKING, ImportState.IMPORTING)
@@ -170,7 +171,8 @@ def import_errors(import_id: int) -> Response:
         errors, name = item.report.get("errors", []), item.source
     columns = (gettext("Ligne"), gettext("Colonne"), gettext("Problème"))
     out = io.BytesIO()
-    write_csv((dict(zip(columns, e, strict=True)) for e in errors), columns, out, delimiter=";")
+    lines = ((row, column, row_problem(reason)) for row, column, reason in errors)
+    write_csv((dict(zip(columns, e, strict=True)) for e in lines), columns, out, delimiter=";")
     out.seek(0)
     return send_file(
         out, mimetype="text/csv", as_attachment=True,
