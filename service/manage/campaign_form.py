@@ -42,7 +42,7 @@ def read_form(form: MultiDict[str, str]) -> dict[str, Any]:
 
 
 def number(text: str) -> int | None:
-    """The whole number `text` writes in ASCII digits, else None."""
+    """The whole number `text` writes in digits, else None."""
     return int(text) if text.isdecimal() else None
 
 
