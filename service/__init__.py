@@ -27,10 +27,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         campaign_rule_routes,
         contact_labels,
         contact_routes,
+        dashboard_routes,
+        deliverability_routes,
         event_routes,
         import_routes,
         list_routes,
         registration_routes,
+        reply_routes,
+        report_link_routes,
         segment_routes,
         user_routes,
     )
@@ -39,6 +43,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from service.registrations import page_cache
     from service.registrations.forwarding_routes import forwarded
     from service.registrations.routes import public
+    from service.tracking.report_routes import reports
     from service.tracking.routes import tracking
 
     settings = config if isinstance(config, Settings) else load_settings(config)
@@ -70,12 +75,17 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(public)
     app.register_blueprint(forwarded)
     app.register_blueprint(tracking)
+    app.register_blueprint(reports)
     app.register_blueprint(api)
     app.register_blueprint(accounts)
     app.register_blueprint(manage)
     extensions.csrf.exempt(api)
     limits.init_app(
-        app, settings, public=[public, forwarded, tracking], authenticated=[api], sign_in=[accounts]
+        app,
+        settings,
+        public=[public, forwarded, tracking, reports],
+        authenticated=[api],
+        sign_in=[accounts],
     )
     error_pages.init_app(app)
     headers.init_app(app)

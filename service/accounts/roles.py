@@ -15,6 +15,8 @@ class Can(enum.StrEnum):
     SEE_CONTACTS = "see_contacts"  # mailing lists, contacts, suppressions, campaigns
     CHANGE_EVENTS = "change_events"  # events, registrations, lists, campaigns
     EXPORT = "export"  # attendee lists and sign-in sheets
+    SEE_STATS = "see_stats"  # response figures, replies, deliverability, partner reports
+    ANSWER_REPLIES = "answer_replies"  # mark what people wrote back as handled
     MANAGE_USERS = "manage_users"
     CHECK_IN = "check_in"  # at the door, for the events named on the account
 
@@ -22,9 +24,19 @@ class Can(enum.StrEnum):
 ALLOWED: dict[Role, frozenset[Can]] = {
     Role.ADMIN: frozenset(Can),
     Role.ORGANISER: frozenset(
-        {Can.SEE_EVENTS, Can.SEE_CONTACTS, Can.CHANGE_EVENTS, Can.EXPORT, Can.CHECK_IN}
+        {
+            Can.SEE_EVENTS,
+            Can.SEE_CONTACTS,
+            Can.CHANGE_EVENTS,
+            Can.EXPORT,
+            Can.CHECK_IN,
+            Can.SEE_STATS,
+            Can.ANSWER_REPLIES,
+        }
     ),
-    Role.COMMS: frozenset({Can.SEE_EVENTS, Can.SEE_CONTACTS, Can.EXPORT}),
+    Role.COMMS: frozenset(
+        {Can.SEE_EVENTS, Can.SEE_CONTACTS, Can.EXPORT, Can.SEE_STATS, Can.ANSWER_REPLIES}
+    ),
     # A door account sees the events named on it, and nothing else (may_for_event).
     Role.DOOR: frozenset({Can.SEE_EVENTS, Can.CHECK_IN}),
 }

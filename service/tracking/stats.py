@@ -121,18 +121,33 @@ def totals(session: Session, event_id: int) -> Funnel:
     return Funnel("total", **row._asdict())
 
 
-def by_list(session: Session, event_id: int) -> list[Funnel]:
-    """The funnel of each network list the invitations came through."""
+def _per_list(event_id: int) -> Any:
     facts = _facts(event_id)
-    rows = session.execute(
-        select(MailingList.name, *_counts(facts))
+    return (
+        select(MailingList.id, MailingList.name, *_counts(facts))
         .select_from(facts)
         .join(InvitationList, InvitationList.invitation_id == facts.c.invitation_id)
         .join(MailingList, MailingList.id == InvitationList.list_id)
-        .group_by(MailingList.name)
-        .order_by(MailingList.name)
+        .group_by(MailingList.id, MailingList.name)
+        .order_by(MailingList.name, MailingList.id)
     )
-    return [Funnel(**row._asdict()) for row in rows]
+
+
+def lists_of(session: Session, event_id: int) -> list[tuple[int, Funnel]]:
+    """The funnel of each network list the invitations came through, with the list's id."""
+    rows = session.execute(_per_list(event_id)).all()
+    return [(row[0], Funnel(*row[1:])) for row in rows]
+
+
+def by_list(session: Session, event_id: int) -> list[Funnel]:
+    """The funnel of each network list the invitations came through."""
+    return [funnel for _, funnel in lists_of(session, event_id)]
+
+
+def for_list(session: Session, event_id: int, list_id: int) -> Funnel | None:
+    """The funnel of one network list at an event (None when none of its people was invited)."""
+    row = session.execute(_per_list(event_id).where(MailingList.id == list_id)).first()
+    return Funnel(*row[1:]) if row is not None else None
 
 
 def by_campaign(session: Session, event_id: int) -> list[Funnel]:
