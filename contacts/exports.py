@@ -111,8 +111,8 @@ def write_xlsx(
     sheet_title: str = "Export",
 ) -> None:
     """The rows as an XLSX workbook of one sheet, written in streaming mode: a header row, then
-    every cell as text (type 's'), through safe_cell; characters XML cannot hold are removed and
-    line breaks written as LF."""
+    numbers as numbers and every other cell as text (type 's'), through safe_cell; characters
+    XML cannot hold are removed and line breaks written as LF."""
     from openpyxl import Workbook  # here: CSV exports need not pay for it
     from openpyxl.cell import WriteOnlyCell
 
@@ -120,6 +120,8 @@ def write_xlsx(
     sheet = workbook.create_sheet(xlsx_sheet_title(sheet_title))
 
     def cell(value: object) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return WriteOnlyCell(sheet, value=value)  # a number: nothing a spreadsheet would run
         text = XLSX_ILLEGAL.sub("", "" if value is None else str(value))
         # XML reads a CR back as LF anyway; Excel breaks lines in a cell with LF.
         text = safe_cell(text.replace("\r\n", "\n").replace("\r", "\n"))

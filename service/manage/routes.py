@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
 
 from service.accounts.models import Role
-from service.accounts.roles import Can
+from service.accounts.roles import Can, may_for_event
 from service.accounts.web import current_user, requires
 from service.audit.services import event_history
 from service.db import utcnow
@@ -18,6 +18,7 @@ from service.manage.exports import registrations_file
 from service.manage.queries import Sort, TableQuery
 from service.registrations.models import RegistrationStatus
 from service.registrations.queries import answer_headcounts, event_counts
+from service.tracking import dashboard
 from service.tracking.exports import signin_sheet
 
 manage = Blueprint("manage", __name__, url_prefix="/manage")
@@ -90,6 +91,9 @@ def event(event_id: int) -> str:
         }
         if request.headers.get("HX-Request") == "true":
             return render_template("manage/_registration_rows.html", **context)
+        user = current_user()
+        if user is not None and may_for_event(user, Can.SEE_STATS, event_id):
+            context.update(dashboard.home(session, item, utcnow(), get_settings().tz))
         return render_template(
             "manage/event.html",
             counts=event_counts(session, item),

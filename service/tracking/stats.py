@@ -70,8 +70,9 @@ class Funnel:
         return {**asdict(self), "response_rate": round(self.response_rate, 4)}
 
 
-def _facts(event_id: int) -> Any:
-    """One row per invitation of the event with 0/1 for each step: the steps its emails reached
+def _facts(event_id: int | None, among_events: Any = None) -> Any:
+    """One row per invitation of the event (or of the events `among_events` selects) with its
+    event's id and 0/1 for each step: the steps its emails reached
     are flags on the invitation (kept as events arrive); answers come from its registration and
     its replies."""
     replied = (
@@ -93,6 +94,7 @@ def _facts(event_id: int) -> Any:
     return (
         select(
             Invitation.id.label("invitation_id"),
+            Invitation.event_id.label("event_id"),
             *(flag(funnel.has(step), name) for name, step in STEPS.items()),
             flag(registered, "registered"),
             flag(declined, "declined"),
@@ -101,7 +103,7 @@ def _facts(event_id: int) -> Any:
         )
         .outerjoin(Registration, Registration.invitation_id == Invitation.id)
         .outerjoin(replied, replied.c.invitation_id == Invitation.id)
-        .where(Invitation.event_id == event_id)
+        .where(Invitation.event_id == event_id if among_events is None else among_events)
         .subquery()
     )
 
@@ -112,6 +114,24 @@ def _counts(facts: Any) -> list[Any]:
         *(func.coalesce(func.sum(facts.c[name]), 0).cast(Integer).label(name)
           for name in (*FUNNEL[1:], "responded")),
     ]  # fmt: skip
+
+
+def by_event_and_list(
+    session: Session, event_ids: list[int], list_ids: list[int]
+) -> list[tuple[int, int, Funnel]]:
+    """The funnel of each of these lists at each of these events: (event id, list id, funnel)."""
+    if not event_ids or not list_ids:
+        return []
+    facts = _facts(None, Invitation.event_id.in_(event_ids))
+    rows = session.execute(
+        select(facts.c.event_id, MailingList.id, MailingList.name, *_counts(facts))
+        .select_from(facts)
+        .join(InvitationList, InvitationList.invitation_id == facts.c.invitation_id)
+        .join(MailingList, MailingList.id == InvitationList.list_id)
+        .where(MailingList.id.in_(list_ids))
+        .group_by(facts.c.event_id, MailingList.id, MailingList.name)
+    ).all()
+    return [(row[0], row[1], Funnel(*row[2:])) for row in rows]
 
 
 def totals(session: Session, event_id: int) -> Funnel:
@@ -150,9 +170,9 @@ def for_list(session: Session, event_id: int, list_id: int) -> Funnel | None:
     return Funnel(*row[1:]) if row is not None else None
 
 
-def by_campaign(session: Session, event_id: int) -> list[Funnel]:
-    """The funnel of each campaign, over the people it wrote to (a campaign has one message per
-    person: its key is (campaign, contact), so no de-duplication is needed)."""
+def campaigns_of(session: Session, event_id: int) -> list[tuple[int, Funnel]]:
+    """The funnel of each campaign with its id, over the people it wrote to (a campaign has one
+    message per person: its key is (campaign, contact), so no de-duplication is needed)."""
     facts = _facts(event_id)
     rows = session.execute(
         select(Message.campaign_id, *_counts(facts))
@@ -167,12 +187,12 @@ def by_campaign(session: Session, event_id: int) -> list[Funnel]:
             select(Campaign.id, Campaign.kind).where(Campaign.event_id == event_id)
         ).all()
     )
-    funnels = []
-    for row in rows:
-        counts = row._asdict()
-        campaign_id = counts.pop("campaign_id")
-        funnels.append(Funnel(name=f"{campaign_id}: {kinds[campaign_id]}", **counts))
-    return funnels
+    return [(row[0], Funnel(f"{row[0]}: {kinds[row[0]]}", *row[1:])) for row in rows]
+
+
+def by_campaign(session: Session, event_id: int) -> list[Funnel]:
+    """The funnel of each campaign, named "<id>: <kind>"."""
+    return [funnel for _, funnel in campaigns_of(session, event_id)]
 
 
 def registrations_per_day(session: Session, event_id: int, tz: str) -> list[tuple[date, int]]:

@@ -1,0 +1,92 @@
+"""The figures of an event's communication pages, each table built by name, so that a page and
+its export read the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.models import MailingList
+from service.campaigns.models import Campaign
+from service.errors import NotFound
+from service.events.models import Event
+from service.manage import figures
+from service.manage.figures import Figures
+from service.tracking import list_stats, stats, timeline
+from service.tracking.list_stats import Lift
+from service.tracking.stats import Funnel
+
+
+def _campaigns(session: Session, event_id: int) -> dict[int, Campaign]:
+    found = session.scalars(select(Campaign).where(Campaign.event_id == event_id))
+    return {campaign.id: campaign for campaign in found}
+
+
+def lists_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """The funnel of each list and the total."""
+    return figures.by_list(stats.lists_of(session, event.id), stats.totals(session, event.id))
+
+
+def campaigns_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """The funnel of each campaign."""
+    campaigns = _campaigns(session, event.id)
+    funnels = stats.campaigns_of(session, event.id)
+    return figures.by_campaign([(campaigns[c], funnel) for c, funnel in funnels])
+
+
+def days_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """Registrations per day with the launches."""
+    names = {c.id: figures.campaign_name(c) for c in _campaigns(session, event.id).values()}
+    return figures.per_day(timeline.days(session, event.id, tz), names)
+
+
+def waits_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """The response-time distribution."""
+    return figures.waits(timeline.response_times(session, event.id))
+
+
+def compared_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """Each list's response, follow-up lift and past rates."""
+    funnels = stats.lists_of(session, event.id)
+    past = list_stats.history(session, event, [list_id for list_id, _ in funnels])
+    return figures.lists_compared(funnels, list_stats.lifts(session, event.id), past)
+
+
+TABLES: dict[str, Callable[[Session, Event, ZoneInfo], Figures]] = {
+    "lists": lists_table,
+    "campaigns": campaigns_table,
+    "days": days_table,
+    "waits": waits_table,
+    "compared": compared_table,
+}
+
+
+@dataclass(frozen=True)
+class ListFigures:
+    """One list at an event: its funnel, its history, what each follow-up brought."""
+
+    list_id: int
+    name: str
+    funnel: Funnel
+    history: Figures
+    lifts: list[tuple[str, Lift]]
+
+
+def list_figures(session: Session, event: Event, list_id: int) -> ListFigures:
+    """One list's figures at the event; NotFound when none of its people was invited to it."""
+    funnel = stats.for_list(session, event.id, list_id)
+    if funnel is None:
+        raise NotFound(f"no list with id {list_id} at event {event.id}")
+    name = session.scalar(select(MailingList.name).where(MailingList.id == list_id)) or ""
+    past = list_stats.history(session, event, [list_id]).get(list_id, [])
+    campaigns = _campaigns(session, event.id)
+    lifts = [
+        (figures.campaign_name(campaigns[lift.campaign_id]), lift)
+        for lift in list_stats.lifts(session, event.id).get(list_id, [])
+    ]
+    history = figures.list_history(name, past, (event.title, funnel))
+    return ListFigures(list_id, name, funnel, history, lifts)
