@@ -30,6 +30,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         dashboard_routes,
         deliverability_routes,
         event_routes,
+        figures,
         import_routes,
         list_routes,
         registration_routes,
@@ -94,4 +95,5 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     accounts_web.init_app(app)
     manage_labels.init_app(app)
     contact_labels.init_app(app)
+    figures.init_app(app)
     return app

@@ -37,6 +37,10 @@ PACKAGE_COMMANDS = {
     ),
     "stats": ("service.tracking.cli:stats_command", "The funnel of an event's invitations."),
     "attendees": ("service.tracking.cli:attendees_command", "The people holding a seat, by name."),
+    "report": (
+        "service.tracking.report_cli:report_group",
+        "Partner report links: a network's own figures at an event, nothing personal.",
+    ),
     "user": ("service.accounts.cli:user_group", "Back-office accounts: create, list, disable."),
 }
 

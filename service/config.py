@@ -8,6 +8,7 @@ the two equal. Every bad value is reported at once, each naming its variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -71,6 +72,7 @@ class Settings:
     log_level: str = "INFO"
     sentry_dsn: str | None = None
     metrics_token: str | None = None
+    dns_nameserver: str | None = None  # None: the system's resolver
 
     @property
     def broker_url(self) -> str:
@@ -88,6 +90,11 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The zone in which dates are shown."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def dns_server(self) -> tuple[str, int] | None:
+        """The DNS server to ask, as (address, port); None for the system's resolver."""
+        return host_port(self.dns_nameserver) if self.dns_nameserver else None
 
     @property
     def signing_keys(self) -> list[str]:
@@ -188,6 +195,32 @@ def sender(value: str) -> str:
     return value
 
 
+def host_port(value: str) -> tuple[str, int]:
+    """An IP address with an optional port (53 by default): `192.0.2.1`, `127.0.0.1:5353`,
+    `2001:db8::1`, `[::1]:5353`."""
+    host, port = value, "53"
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") if rest.startswith(":") else rest or "53"
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"expected an IP address with an optional port (127.0.0.1:5353), got {value!r}"
+        ) from None
+    if not port.isdecimal() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected a port from 1 to 65535, got {value!r}")
+    return host, int(port)
+
+
+def nameserver(value: str) -> str:
+    """A DNS server: an IP address with an optional port."""
+    host_port(value)
+    return value
+
+
 def public_key(value: str) -> str:
     """SendGrid's Event Webhook verification key."""
     from sendgrid.helpers.eventwebhook import EventWebhook
@@ -284,6 +317,9 @@ VARIABLES: tuple[Variable, ...] = (
       'the secret in the Inbound Parse URL, `/webhooks/sendgrid/inbound/<secret>` ("Send Raw" on)'),
     V("MAIL_FROM", "mail_from", sender, "Convier <convier@localhost>",
       "`Convier <convier@localhost>`", "the sender: the organiser's name is shown before it"),
+    V("DNS_NAMESERVER", "dns_nameserver", nameserver, None, "unset: the system's resolver",
+      "the DNS server asked for the sender domain's SPF, DKIM and DMARC records: an IP "
+      "address, with an optional port (`127.0.0.1:5353`)"),
     V("REPLY_DOMAIN", "reply_domain", text, None, "unset: replies go to the organiser",
       "domain of the per-invitation reply addresses `r+<id>@…`"),
     V("MAIL_RATE_PER_MINUTE", "mail_rate_per_minute", positive, 0.0, "unset: no limit",

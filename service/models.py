@@ -8,7 +8,7 @@ from service.campaigns.models import Campaign, CampaignRule, InvitationList
 from service.events.models import Event, ProgrammeSession, Question, Speaker
 from service.mail.models import Message
 from service.registrations.models import Invitation, Registration
-from service.tracking.models import ProviderEvent, Reply, WebhookBatch
+from service.tracking.models import ProviderEvent, Reply, ReportLink, WebhookBatch
 
 __all__ = [
     "ApiToken",
@@ -27,6 +27,7 @@ __all__ = [
     "Question",
     "Registration",
     "Reply",
+    "ReportLink",
     "Segment",
     "Speaker",
     "Suppression",

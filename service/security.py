@@ -14,8 +14,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.errors import NotFound
 
-# Paths whose segment is a credential: personal links, unsubscribe links, the Inbound Parse URL.
-TOKEN_IN_PATH = re.compile(r"(/[ru]/|/webhooks/sendgrid/inbound/)[^/?\s]+")
+# Paths whose segment is a credential: personal links, unsubscribe links, partner report links,
+# the Inbound Parse URL.
+TOKEN_IN_PATH = re.compile(r"(/[ru]/|/report/\d+/|/webhooks/sendgrid/inbound/)[^/?\s]+")
 
 
 def redact_tokens(text: str) -> str:

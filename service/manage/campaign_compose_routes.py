@@ -29,6 +29,7 @@ from service.manage import campaign_queries as queries
 from service.manage.campaign_form import blank_form, read_form, refusal, to_spec
 from service.manage.campaign_routes import subject_of
 from service.manage.routes import manage
+from service.sending.domain_checks import of_sender
 from service.sending.preview import campaign_message
 from service.sending.testsend import send_test_email
 
@@ -45,7 +46,7 @@ def _form_page(typed: dict[str, object], errors: dict[str, str]) -> tuple[str, i
         events, lists, segments = queries.composer_choices(session)
     page = render_template(
         "manage/campaign_form.html", form=typed, errors=errors, events=events, lists=lists,
-        segments=segments, kinds=list(CampaignKind),
+        segments=segments, kinds=list(CampaignKind), sender_domain=of_sender(get_settings()),
     )  # fmt: skip
     return page, 422 if errors else 200
 

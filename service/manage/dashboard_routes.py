@@ -14,8 +14,8 @@ from service.db import utcnow
 from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.manage import dashboard_queries as queries
-from service.manage.routes import SPREADSHEETS, manage
-from service.tracking import dashboard
+from service.manage.routes import SPREADSHEETS, manage, spreadsheet
+from service.tracking import dashboard, report_links
 
 
 def _files(event_id: int, names: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -75,20 +75,19 @@ def event_list(event_id: int, list_id: int) -> str:
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
         shown = queries.list_figures(session, event, list_id)
+        links = report_links.of_list(session, get_settings(), event_id, list_id)
     files = {
         fmt: url_for("manage.list_export", event_id=event_id, list_id=list_id, fmt=fmt)
         for fmt in SPREADSHEETS
     }
-    return render_template("manage/event_list.html", event=event, shown=shown, files=files)
+    return render_template(
+        "manage/event_list.html",
+        event=event, shown=shown, files=files, list_id=list_id, links=links,
+    )  # fmt: skip
 
 
 def _file(table: queries.Figures, slug: str, fmt: str) -> Response:
-    name = f"{slug}-{gettext('chiffres')}-{table.name}.{fmt}"
-    return Response(
-        table.file(fmt),
-        mimetype=SPREADSHEETS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return spreadsheet(table.file(fmt), f"{slug}-{gettext('chiffres')}-{table.name}", fmt)
 
 
 TABLE_NAMES = "any(days, lists, campaigns, waits, compared)"

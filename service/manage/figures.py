@@ -12,7 +12,7 @@ from flask import Flask
 from flask_babel import format_decimal, format_number, format_percent, gettext
 
 from contacts.exports import write_csv, write_xlsx
-from service.campaigns.models import Campaign
+from service.campaigns.models import Campaign, CampaignKind
 from service.formatting import long_date
 from service.manage.labels import kind_label
 from service.tracking.list_stats import Lift, Past
@@ -100,7 +100,12 @@ def rate(funnel: Funnel) -> float | None:
 
 def campaign_name(campaign: Campaign) -> str:
     """A campaign as the figures name it: its kind and number."""
-    return gettext("%(kind)s n° %(id)s", kind=kind_label(campaign.kind), id=campaign.id)
+    return campaign_label(campaign.kind, campaign.id)
+
+
+def campaign_label(kind: CampaignKind, campaign_id: int | None) -> str:
+    """'Invitation n° 12'."""
+    return gettext("%(kind)s n° %(id)s", kind=kind_label(kind), id=campaign_id)
 
 
 def by_list(funnels: list[tuple[int, Funnel]], total: Funnel) -> Figures:

@@ -92,6 +92,10 @@ AUDIT_LABELS = {
     "contact.suppressed": lazy_gettext("adresse bloquée"),
     "contact.erased": lazy_gettext("données personnelles effacées"),
     "segment.saved": lazy_gettext("segment enregistré"),
+    "reply.handled": lazy_gettext("réponse marquée comme traitée"),
+    "reply.reopened": lazy_gettext("réponse rouverte (à traiter)"),
+    "report_link.created": lazy_gettext("lien de rapport créé pour un réseau"),
+    "report_link.revoked": lazy_gettext("lien de rapport révoqué"),
 }
 
 

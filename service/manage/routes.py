@@ -114,6 +114,15 @@ SPREADSHEETS = {
 }
 
 
+def spreadsheet(data: bytes, name: str, fmt: str) -> Response:
+    """A CSV or XLSX file, downloaded under `name` (without its extension)."""
+    return Response(
+        data,
+        mimetype=SPREADSHEETS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
 @manage.get("/events/<int:event_id>/registrations.<any(csv, xlsx):fmt>")
 @requires(Can.EXPORT)
 def export(event_id: int, fmt: str) -> Response:
@@ -123,12 +132,7 @@ def export(event_id: int, fmt: str) -> Response:
     with get_db().transaction(write=False) as session:
         item = get_event(session, event_id)
         data = registrations_file(session, item, asked, settings.tz, fmt)
-        name = f"{item.slug}-{gettext('inscriptions')}.{fmt}"
-    return Response(
-        data,
-        mimetype=SPREADSHEETS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return spreadsheet(data, f"{item.slug}-{gettext('inscriptions')}", fmt)
 
 
 @manage.get("/events/<int:event_id>/sign-in-sheet")

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from contacts.exports import write_csv, write_xlsx
 from service.cli_context import Context, ConvierCommand, ConvierGroup, pass_ctx
 from service.events.services import get_event
-from service.registrations.models import Invitation
-from service.tracking import stats
+from service.tracking import inbox, stats
 from service.tracking.exports import ATTENDEE_FIELDS, attendee_rows, signin_sheet
-from service.tracking.models import Reply, ReplyKind
+from service.tracking.inbox import InboxQuery, Order, State
+from service.tracking.models import ReplyKind
 
 
 @click.group("replies", cls=ConvierGroup, invoke_without_command=True)
@@ -32,15 +31,14 @@ def replies_group(click_ctx: click.Context, event_id: int | None, show_all: bool
     if click_ctx.invoked_subcommand is not None:
         return
     ctx: Context = click_ctx.ensure_object(Context)
-    query = select(Reply).order_by(Reply.received_at, Reply.id)
-    if event_id is not None:
-        query = query.join(Invitation, Invitation.id == Reply.invitation_id).where(
-            Invitation.event_id == event_id
-        )
-    if not show_all:
-        query = query.where(Reply.kind == ReplyKind.HUMAN, Reply.handled.is_(False))
+    asked = InboxQuery(
+        event_id=event_id,
+        kind=None if show_all else ReplyKind.HUMAN,
+        state=State.ALL if show_all else State.OPEN,
+        order=Order.OLDEST,
+    )
     with ctx.db.transaction(write=False) as session:
-        for reply in session.scalars(query):
+        for reply in inbox.replies(session, asked, limit=None):
             state = "handled" if reply.handled else "to handle"
             when = reply.received_at.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
             click.echo(
@@ -50,15 +48,14 @@ def replies_group(click_ctx: click.Context, event_id: int | None, show_all: bool
 
 @replies_group.command("handle")
 @click.argument("reply_id", type=int)
+@click.option("--undo", is_flag=True, help="mark it as to handle again")
 @pass_ctx
-def handle_command(ctx: Context, reply_id: int) -> None:
-    """Mark a reply as handled."""
+def handle_command(ctx: Context, reply_id: int, undo: bool) -> None:
+    """Mark a reply as handled (with --undo: as to handle again)."""
     with ctx.db.transaction() as session:
-        reply = session.get(Reply, reply_id)
-        if reply is None:
-            raise click.ClickException(f"no reply with id {reply_id}")
-        reply.handled = True
-    click.echo(f"reply {reply_id}: handled")
+        changed = inbox.mark_handled(session, reply_id, not undo, "cli")
+    state = "to handle" if undo else "handled"
+    click.echo(f"reply {reply_id}: {state}" + ("" if changed else " (it already was)"))
 
 
 @click.command("stats", cls=ConvierCommand, short_help="The funnel of an event's invitations.")

@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from service.campaigns.models import Campaign, CampaignRule, CampaignState, RuleState
 from service.events.models import Event
 from service.mail.models import Message, MessageStatus
-from service.registrations.models import Invitation, Registration
+from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
 from service.registrations.queries import EventCounts, event_counts
-from service.tracking import stats
-from service.tracking.models import Reply, ReplyKind
+from service.tracking import inbox, stats
 
 OFFER_SOON = timedelta(hours=24)  # an offer ending sooner is worth a look
 RECENT_SKIP = timedelta(days=7)  # a rule skipped longer ago has been seen
@@ -70,23 +69,6 @@ def failed_emails(session: Session, event_id: int) -> int:
     )
 
 
-def open_replies(session: Session, event_id: int) -> int:
-    """What people wrote back about the event and nobody has handled yet."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Reply)
-            .join(Invitation, Invitation.id == Reply.invitation_id)
-            .where(
-                Invitation.event_id == event_id,
-                Reply.kind == ReplyKind.HUMAN,
-                Reply.handled.is_(False),
-            )
-        )
-        or 0
-    )
-
-
 def tiles(session: Session, event: Event, now: datetime, tz: ZoneInfo) -> Tiles:
     """The tiles of the event's home, "today" starting at midnight in the event's zone."""
     midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -95,7 +77,7 @@ def tiles(session: Session, event: Event, now: datetime, tz: ZoneInfo) -> Tiles:
         registered_today=_registered_since(session, event.id, midnight),
         funnel=stats.totals(session, event.id),
         emails_failed=failed_emails(session, event.id),
-        replies_open=open_replies(session, event.id),
+        replies_open=inbox.unhandled_count(session, event.id),
     )
 
 

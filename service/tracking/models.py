@@ -69,3 +69,26 @@ class Reply(Base):
     text: Mapped[str] = mapped_column(Text, default="")  # the plain text, for the organiser
     handled: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportLink(Base):
+    """A partner network's read-only link to its own list's figures at one event: the signed token
+    names the row, and the row decides (expiry, revocation), so revoking works at once."""
+
+    __tablename__ = "report_link"
+    __table_args__ = (
+        Index("ix_report_link_event_id_list_id", "event_id", "list_id"),
+        Index("ix_report_link_list_id", "list_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    list_id: Mapped[int] = mapped_column(ForeignKey("mailing_list.id", ondelete="CASCADE"))
+    # Signed into the token with the ids: a row id used again (SQLite reuses the highest after a
+    # delete) cannot revive the token of a deleted link.
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(320))  # as the audit log names actors
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str] = mapped_column(String(320), default="")

@@ -47,7 +47,9 @@ def days(session: Session, event_id: int, tz: ZoneInfo) -> list[Day]:
         .where(Campaign.event_id == event_id, Campaign.launched_at.is_not(None))
         .order_by(Campaign.launched_at, Campaign.id)
     ):
-        launches.setdefault(launched_at.astimezone(tz).date(), []).append(Launch(campaign_id, kind))
+        if launched_at is not None:  # the query keeps launched campaigns only; for the types
+            day = launched_at.astimezone(tz).date()
+            launches.setdefault(day, []).append(Launch(campaign_id, kind))
     known = [*counts, *launches]
     if not known:
         return []
@@ -71,6 +73,8 @@ def response_times(session: Session, event_id: int) -> list[tuple[str, int]]:
         )
     )
     for sent, answered in rows:
+        if sent is None or answered is None:  # excluded by the query; for the types
+            continue
         hours = (answered - sent).total_seconds() / 3600
         if hours < 0:  # answered before the invitation was recorded as sent (a forward)
             continue

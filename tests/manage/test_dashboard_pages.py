@@ -18,7 +18,7 @@ from contacts.models import Contact, MailingList
 from service.db import utcnow
 from service.registrations import services as registrations
 from service.registrations.models import Invitation
-from tests.campaigns.conftest import email, network  # noqa: F401 - the fixture
+from tests.campaigns.conftest import email
 from tests.helpers import act
 from tests.manage.clients import sign_in
 from tests.tracking.test_stats import _setup
@@ -75,6 +75,7 @@ def test_the_event_home_shows_the_tiles_and_what_needs_attention(organiser, even
     assert "1 personne s'est désinscrite ou a signalé un spam" in strip  # person 8
     assert "échec" not in strip.split("Inscriptions")[0]  # no failed email: not listed
     assert f'href="/manage/events/{event_id}?status=waitlisted#registrations"' in page
+    assert f'href="/manage/replies?event={event_id}"' in page  # the replies tile opens the inbox
 
 
 def test_the_tiles_follow_a_registration_as_it_arrives(organiser, db, event_id):
@@ -101,14 +102,16 @@ def test_the_statistics_page_has_each_chart_s_numbers_in_a_table(organiser, even
     assert lists["Total (chaque personne une fois)"] == [*TOTAL[:-1], "22 %"]
     campaigns = table_rows(page, "campaigns")
     assert list(campaigns.values()) == [[*TOTAL[:-1], "22 %"]]
-    assert list(campaigns)[0].startswith("Invitation n° ")
+    (invitation,) = campaigns
+    assert invitation.startswith("Invitation n° ")
     days = table_rows(page, "days")
     today = utcnow().astimezone(organiser.application.extensions["convier.settings"].tz).date()
-    assert days == {today.isoformat(): ["2", list(campaigns)[0]]}
+    assert days == {today.isoformat(): ["2", invitation]}
     waits = table_rows(page, "waits")
     assert waits["1–6 h"] == ["3"]  # sent two hours before persons 0, 1 and 4 answered
     assert sum(int(count) for (count,) in waits.values()) == 3
-    assert 'data-chart="timeline"' in page and 'data-chart="grouped"' in page
+    assert 'data-chart="timeline"' in page
+    assert 'data-chart="grouped"' in page
     assert "vendor/chart.umd.min.js" in page
     assert "ne sont pas comptés" in page  # machine opens and scanner clicks, said in words
 
@@ -153,6 +156,7 @@ def test_the_lists_page_compares_the_lists_and_opens_each(organiser, db, event_i
     assert table_rows(one, "history") == {"Rencontre de test": [*CNCRES[:-1], "50 %"]}
     assert "n'a pas servi à un événement précédent" in one
     assert "Aucune relance" in one
+    assert "Créer un lien de rapport" in one  # the partner network's report, from here
     listed = read_csv(organiser.get(f"/manage/events/{event_id}/lists/{cncres}.csv").data)
     assert listed[1] == ["Rencontre de test", *CNCRES]
     assert organiser.get(f"/manage/events/{event_id}/lists/999999").status_code == 404
@@ -166,7 +170,8 @@ def test_comms_sees_the_figures_and_a_door_account_does_not(app, client, factory
     door = app.test_client()
     sign_in(door, "porte@example.org", factory.user("porte@example.org", "door", (event_id,)))
     home = door.get(f"/manage/events/{event_id}")
-    assert home.status_code == 200 and 'data-tile="rate"' not in home.text
+    assert home.status_code == 200
+    assert 'data-tile="rate"' not in home.text
     for page in ("statistics", "tiles", "lists", "figures/lists.csv"):
         assert door.get(f"/manage/events/{event_id}/{page}").status_code == 403, page
 
