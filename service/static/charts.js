@@ -91,6 +91,12 @@
       : kind === "timeline" ? timeline(data)
       : byColumn(data, kind === "line" ? "line" : "bar");
     var percent = data.headers.some(function (header) { return header.drawn && header.percent; });
+    var horizontal = table.getAttribute("data-axis") === "y";
+    var scales = {};
+    // The axis of the values (across the bars when they lie): counts of people have no
+    // fractions, so whole-number ticks only; percentages say so.
+    scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { precision: percent ? 1 : 0,
+      callback: function (value) { return percent ? value + " %" : value; } } };
     var canvas = document.createElement("canvas");
     holder.appendChild(canvas);
     holder.hidden = false;
@@ -101,9 +107,8 @@
         animation: false,
         maintainAspectRatio: false,
         locale: document.documentElement.lang || "fr",
-        indexAxis: table.getAttribute("data-axis") === "y" ? "y" : "x",
-        scales: { y: { beginAtZero: true, ticks: { callback: function (value) {
-          return percent ? value + " %" : value; } } } },
+        indexAxis: horizontal ? "y" : "x",
+        scales: scales,
         plugins: {
           legend: { display: chart.datasets.length > 1 },
           tooltip: { callbacks: { label: function (item) {
