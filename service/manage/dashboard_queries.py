@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from service.errors import NotFound
 from service.events.models import Event
 from service.manage import figures
 from service.manage.figures import Figures
-from service.tracking import list_stats, stats, timeline
+from service.tracking import list_stats, snapshots, stats, timeline
 from service.tracking.list_stats import Lift
 from service.tracking.stats import Funnel
 
@@ -56,12 +57,23 @@ def compared_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
     return figures.lists_compared(funnels, list_stats.lifts(session, event.id), past)
 
 
+def _kept(build: Callable[[Session, Event, ZoneInfo], Figures]) -> Callable[..., Figures]:
+    """`build`, its table kept a few seconds while the event's figures stand still (snapshots:
+    the people watching an event share one count)."""
+
+    def shared(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+        name = f"{build.__name__}:{get_locale()}:{tz.key}"  # headers in the page's language
+        return snapshots.kept(session, name, event.id, lambda: build(session, event, tz))
+
+    return shared
+
+
 TABLES: dict[str, Callable[[Session, Event, ZoneInfo], Figures]] = {
-    "lists": lists_table,
-    "campaigns": campaigns_table,
-    "days": days_table,
-    "waits": waits_table,
-    "compared": compared_table,
+    "lists": _kept(lists_table),
+    "campaigns": _kept(campaigns_table),
+    "days": _kept(days_table),
+    "waits": _kept(waits_table),
+    "compared": _kept(compared_table),
 }
 
 
@@ -78,6 +90,11 @@ class ListFigures:
 
 def list_figures(session: Session, event: Event, list_id: int) -> ListFigures:
     """One list's figures at the event; NotFound when none of its people was invited to it."""
+    name = f"list:{list_id}:{get_locale()}"
+    return snapshots.kept(session, name, event.id, lambda: _list_figures(session, event, list_id))
+
+
+def _list_figures(session: Session, event: Event, list_id: int) -> ListFigures:
     funnel = stats.for_list(session, event.id, list_id)
     if funnel is None:
         raise NotFound(f"no list with id {list_id} at event {event.id}")

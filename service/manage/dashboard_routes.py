@@ -63,7 +63,7 @@ def event_lists(event_id: int) -> str:
     tz = get_settings().tz
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
-        table = queries.compared_table(session, event, tz)
+        table = queries.TABLES["compared"](session, event, tz)
     files = _files(event_id, [table.name])
     return render_template("manage/event_lists.html", event=event, table=table, files=files)
 

@@ -19,7 +19,8 @@ from service.errors import NotFound
 from service.events.models import Event
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 
-TABLE_LIMIT = 500  # rows shown at once; the search narrows a bigger event
+TABLE_LIMIT = 50  # rows shown at once; the search narrows a bigger event, the files hold all
+WAITLIST_SHOWN = 20  # the first people waiting on the event's page; the table shows them all
 
 
 class Sort(enum.StrEnum):
@@ -156,18 +157,22 @@ def registration_table(
                 InvitationList.list_id == asked.list_id,
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if text or asked.list_id is not None:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    else:  # every registration has its invitation and contact: no need to join them to count
+        counted = select(func.count()).where(Registration.event_id == event_id)
+        if asked.status is not None:
+            counted = counted.where(Registration.status == asked.status)
+        total = session.scalar(counted.select_from(Registration)) or 0
     rows = session.execute(query.order_by(*_ORDER[asked.sort]).limit(limit))
     return [RegistrationLine(*row) for row in rows], total
 
 
-def waitlist(session: Session, event_id: int) -> list[RegistrationLine]:
-    """The people waiting, first to be served first."""
+def waitlist(session: Session, event_id: int, limit: int | None = None) -> list[RegistrationLine]:
+    """The people waiting, first to be served first (the first `limit` of them)."""
     query = _registrations(event_id).where(Registration.status == RegistrationStatus.WAITLISTED)
-    return [
-        RegistrationLine(*row)
-        for row in session.execute(query.order_by(Registration.waitlist_position))
-    ]
+    query = query.order_by(Registration.waitlist_position).limit(limit)
+    return [RegistrationLine(*row) for row in session.execute(query)]
 
 
 def offers(session: Session, event_id: int) -> list[RegistrationLine]:

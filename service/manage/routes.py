@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
+from sqlalchemy.orm import Session
 
 from service.accounts.models import Role
 from service.accounts.roles import Can, may_for_event
@@ -18,7 +19,7 @@ from service.manage.exports import registrations_file
 from service.manage.queries import Sort, TableQuery
 from service.registrations.models import RegistrationStatus
 from service.registrations.queries import answer_headcounts, event_counts
-from service.tracking import dashboard
+from service.tracking import dashboard, snapshots
 from service.tracking.exports import signin_sheet
 
 manage = Blueprint("manage", __name__, url_prefix="/manage")
@@ -97,15 +98,23 @@ def event(event_id: int) -> str:
         return render_template(
             "manage/event.html",
             counts=event_counts(session, item),
-            waitlist=queries.waitlist(session, event_id),
+            waitlist=queries.waitlist(session, event_id, limit=queries.WAITLIST_SHOWN),
             offers=queries.offers(session, event_id),
-            lists=queries.event_lists(session, event_id),
+            lists=_event_lists(session, event_id),
             history=event_history(session, event_id),
             headcounts=answer_headcounts(session, item),
             statuses=list(RegistrationStatus),
             sorts=list(Sort),
             **context,
         )
+
+
+def _event_lists(session: Session, event_id: int) -> list[tuple[int, str]]:
+    """The event's lists for the filter, read again only once an invitation was attributed."""
+    since = snapshots.attributions(session)
+    return snapshots.kept(
+        session, "event_lists", event_id, lambda: queries.event_lists(session, event_id), since
+    )
 
 
 SPREADSHEETS = {

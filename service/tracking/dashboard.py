@@ -16,7 +16,7 @@ from service.mail.models import Message, MessageStatus
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
 from service.registrations.queries import EventCounts, event_counts
-from service.tracking import inbox, stats
+from service.tracking import inbox, snapshots, stats
 
 OFFER_SOON = timedelta(hours=24)  # an offer ending sooner is worth a look
 RECENT_SKIP = timedelta(days=7)  # a rule skipped longer ago has been seen
@@ -75,7 +75,7 @@ def tiles(session: Session, event: Event, now: datetime, tz: ZoneInfo) -> Tiles:
     return Tiles(
         counts=event_counts(session, event),
         registered_today=_registered_since(session, event.id, midnight),
-        funnel=stats.totals(session, event.id),
+        funnel=snapshots.kept(session, "totals", event.id, lambda: stats.totals(session, event.id)),
         emails_failed=failed_emails(session, event.id),
         replies_open=inbox.unhandled_count(session, event.id),
     )
