@@ -31,8 +31,9 @@ Each page is checked to answer 200 with the seeded figures, warmed up, then aske
 times in turn; the median and 90th percentile of the answer times (client side, to the end of the
 answer). Then again, "recounted": before each timed answer one provider event is stored, as a
 webhook batch would, so that the figures each process keeps while nothing changes
-(service/tracking/snapshots.py) are counted again for every answer. `--explain` then profiles each page in this process (each SQL statement timed) and
-prints `EXPLAIN (ANALYZE, BUFFERS)` of the slowest ones.
+(service/tracking/snapshots.py) are counted again for every answer. `--explain` then profiles
+each page in this process (each SQL statement timed) and prints `EXPLAIN (ANALYZE, BUFFERS)` of
+the slowest ones.
 
     .venv/bin/python bench/dashboard.py --runs 3
     .venv/bin/python bench/dashboard.py --runs 3 --reuse --explain 2
