@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, render_template
 from flask_babel import gettext
+from sqlalchemy.orm import Session
 
 from service.accounts.roles import Can
 from service.accounts.web import requires
@@ -14,11 +15,20 @@ from service.manage.deliverability_export import deliverability_table
 from service.manage.deliverability_labels import FILTERS
 from service.manage.routes import SPREADSHEETS, manage, spreadsheet
 from service.sending import domain_checks
-from service.tracking.deliverability import by_campaign, total
+from service.tracking import snapshots
+from service.tracking.deliverability import Line, by_campaign, total
 
 # Registered with the pages' blueprint, on every app it joins: the composer's checks use them too.
 for _name, _filter in FILTERS.items():
     manage.add_app_template_filter(_filter, _name)
+
+
+def _lines(session: Session, event_id: int) -> list[Line]:
+    """The panel's lines, kept while the event's figures stand still (they read its every
+    email and report)."""
+    return snapshots.kept(
+        session, "deliverability", event_id, lambda: by_campaign(session, event_id)
+    )
 
 
 @manage.get("/events/<int:event_id>/deliverability")
@@ -30,7 +40,7 @@ def deliverability(event_id: int) -> str:
     report = domain_checks.of_sender(get_settings())
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
-        lines = by_campaign(session, event_id)
+        lines = _lines(session, event_id)
     return render_template(
         "manage/deliverability.html", event=event, lines=lines,
         total=total(lines), sender_domain=report, formats=list(SPREADSHEETS),
@@ -43,6 +53,6 @@ def deliverability_export(event_id: int, fmt: str) -> Response:
     """The figures of the deliverability panel as a file for a spreadsheet."""
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
-        lines = by_campaign(session, event_id)
+        lines = _lines(session, event_id)
     table = deliverability_table(lines, total(lines), event.title)
     return spreadsheet(table.file(fmt), f"{event.slug}-{gettext('delivrabilite')}", fmt)
