@@ -109,10 +109,11 @@ def write_xlsx(
     columns: Sequence[str],
     out: BinaryIO,
     sheet_title: str = "Export",
+    numbers: bool = False,
 ) -> None:
     """The rows as an XLSX workbook of one sheet, written in streaming mode: a header row, then
-    numbers as numbers and every other cell as text (type 's'), through safe_cell; characters
-    XML cannot hold are removed and line breaks written as LF."""
+    every cell as text (type 's'; with `numbers`, ints and floats as numbers), through
+    safe_cell; characters XML cannot hold are removed and line breaks written as LF."""
     from openpyxl import Workbook  # here: CSV exports need not pay for it
     from openpyxl.cell import WriteOnlyCell
 
@@ -120,7 +121,7 @@ def write_xlsx(
     sheet = workbook.create_sheet(xlsx_sheet_title(sheet_title))
 
     def cell(value: object) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if numbers and isinstance(value, int | float) and not isinstance(value, bool):
             return WriteOnlyCell(sheet, value=value)  # a number: nothing a spreadsheet would run
         text = XLSX_ILLEGAL.sub("", "" if value is None else str(value))
         # XML reads a CR back as LF anyway; Excel breaks lines in a cell with LF.

@@ -47,7 +47,7 @@ class Figures:
         if fmt == "xlsx":
             rows = [dict(zip(headers, self._cells(row, numeric=True), strict=True))
                     for row in self.rows]  # fmt: skip
-            write_xlsx(rows, headers, buffer, sheet_title=self.caption)
+            write_xlsx(rows, headers, buffer, sheet_title=self.caption, numbers=True)
         else:
             rows = [dict(zip(headers, self._cells(row, numeric=False), strict=True))
                     for row in self.rows]  # fmt: skip

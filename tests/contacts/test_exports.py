@@ -281,3 +281,13 @@ def test_csv_of_many_rows_is_written_whole():
     read = read_csv(csv_bytes(rows, ["email", "name"]))
     assert len(read) == 5001
     assert read[-1] == ["p4999@example.org", "Élodie Müller-Lefèvre"]
+
+
+def test_xlsx_writes_numbers_as_numbers_when_asked_and_text_still_as_text():
+    out = io.BytesIO()
+    rows = [{"liste": "=CNCRES", "invités": 10, "taux": 22.2, "oui": True}]
+    write_xlsx(rows, ["liste", "invités", "taux", "oui"], out, numbers=True)
+    _, values, types = read_xlsx(out.getvalue())
+    assert values[1][1:3] == [10, 22.2]
+    assert types[1] == ["s", "n", "n", "s"]  # a formula-like text stays text, a bool too
+    assert values[1][0] != "=CNCRES"  # neutralised as every text cell
