@@ -25,6 +25,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         campaign_compose_routes,
         campaign_routes,
         campaign_rule_routes,
+        checkin_routes,
         contact_labels,
         contact_routes,
         dashboard_routes,

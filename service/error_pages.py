@@ -53,7 +53,8 @@ def problem(status: int, code: str, message: str, errors: list[str] | None = Non
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+    # The door page's script sends JSON and reads JSON, refusals included.
+    return request.path.startswith(("/api/", "/webhooks/")) or request.is_json
 
 
 def _error(

@@ -164,6 +164,10 @@ class Registration(Base):
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The device that checked the person in first (its name, as the door page calls it).
+    attended_by: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # Goes up each time a seat is taken again: the tickets of earlier seats are then refused.
+    ticket_serial: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     invitation: Mapped[Invitation] = relationship(back_populates="registration")
     event: Mapped[Event] = relationship()

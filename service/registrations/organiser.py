@@ -76,12 +76,19 @@ def invite_one(
 
 
 def register_by_hand(
-    session: Session, settings: Settings, event_id: int, email: str, name: str, actor: str
+    session: Session,
+    settings: Settings,
+    event_id: int,
+    email: str,
+    name: str,
+    actor: str,
+    at_door: bool = False,
 ) -> Registration:
     """Register a person the organiser names (a speaker, a guest): a seat if one is free, else
-    the waitlist, as if they had clicked; they get the same emails."""
+    the waitlist, as if they had clicked; they get the same emails. `at_door`: the person is
+    there, registrations may have closed."""
     invitation = invite(session, settings, event_id, email, name)
-    registration = services.register(session, invitation, {})
+    registration = services.register(session, invitation, {}, at_door=at_door)
     address, status = invitation.contact.email, registration.status.value
     record(session, actor, "registration.added", event_id, address, status=status)
     return registration

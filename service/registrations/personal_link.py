@@ -69,6 +69,7 @@ class Standing:
     waitlist_rank: int | None  # 1 for the first person waiting
     offer_expires_at: datetime | None
     answers: dict[str, Any]
+    ticket_serial: int = 1
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ _LINK = (
         Registration.waitlist_position,
         Registration.offer_expires_at,
         Registration.answers,
+        Registration.ticket_serial,
         WAITLIST_RANK.label("waitlist_rank"),
     )
     .join(Contact, Contact.id == Invitation.contact_id)
@@ -156,4 +158,5 @@ def _standing(row: Any) -> Standing | None:
         row.waitlist_rank,
         row.offer_expires_at,
         row.answers or {},
+        row.ticket_serial,
     )

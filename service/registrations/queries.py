@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from contacts.models import Contact
 from contacts.segments import EventState
-from service.db import isoformat
+from service.db import isoformat, utcnow
 from service.events.models import Event, Question, QuestionKind
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 
@@ -90,10 +90,12 @@ def waitlist_rank(session: Session, registration: Registration) -> int | None:
 
 def contact_event_state(event_id: int, state: EventState) -> ColumnElement[bool]:
     """The condition, on Contact.id, that a contact stands with the event as `state` says
-    (what a segment's event criterion means)."""
+    (what a segment's event criterion means), as of now."""
     invitation = and_(Invitation.contact_id == Contact.id, Invitation.event_id == event_id)
     invited = exists().where(invitation)
     answered = exists().where(invitation, Registration.invitation_id == Invitation.id)
+    # Before the start a confirmed person may still come: nobody is absent yet.
+    started = exists().where(Event.id == event_id, Event.starts_at <= utcnow())
 
     def having(*statuses: RegistrationStatus) -> Any:
         return exists().where(
@@ -112,6 +114,8 @@ def contact_event_state(event_id: int, state: EventState) -> ColumnElement[bool]
         EventState.WAITLISTED: having(S.WAITLISTED),
         EventState.DECLINED: having(S.DECLINED),
         EventState.CANCELLED: having(S.CANCELLED),
+        EventState.ATTENDED: having(S.ATTENDED),
+        EventState.NO_SHOW: and_(having(S.CONFIRMED), started),
     }[state]
 
 

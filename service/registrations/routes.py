@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from contacts.services import rename
+from service.checkin.tickets import spaced, ticket_code, ticket_image
 from service.db import utcnow
 from service.errors import DomainError, Invalid
 from service.events.calendar import event_calendar
@@ -61,8 +62,15 @@ def invitation_page(
         and registration.offer_expires_at is not None
         and registration.offer_expires_at <= now
     )
+    ticket = None
+    if registration is not None and registration.status is RegistrationStatus.CONFIRMED:
+        code = ticket_code(
+            get_settings().signing_keys, event.id, registration.id, registration.ticket_serial
+        )
+        ticket = {"image": ticket_image(code), "text": spaced(code)}
     return render_template(
         "public/invitation.html",
+        ticket=ticket,
         waitlist_rank=registration.waitlist_rank if registration else None,
         event=event,
         contact=link.invitee,

@@ -126,8 +126,10 @@ def register(
     invitation: Invitation | PersonalLink,
     answers: Mapping[str, Any],
     now: datetime | None = None,
+    at_door: bool = False,
 ) -> Registration:
-    """Confirm the invitee, or waitlist them; asking again keeps the same registration.
+    """Confirm the invitee, or waitlist them; asking again keeps the same registration;
+    `at_door`: a walk-in, registered by the door staff once registrations may have closed.
 
     Everything that needs no lock happens first; the seat is then decided by one atomic UPDATE of
     the event's counters (which takes the event's row lock) and the registration written, so that
@@ -138,7 +140,7 @@ def register(
     invitee, event, current = link.invitee, link.event, link.registration
     if current is not None and current.status.is_active:
         return _current(session, invitee.invitation_id)  # type: ignore[return-value]
-    if not event.is_open(now or utcnow()):
+    if not (at_door or event.is_open(now or utcnow())):
         raise RegistrationClosed(event.title)
     cleaned = clean_answers(event, answers)
     seated, position = claim_place(session, invitee.event_id)
@@ -180,6 +182,7 @@ def _link_of(session: Session, invitation: Invitation) -> PersonalLink:
             None,
             registration.offer_expires_at,
             registration.answers,
+            registration.ticket_serial,
         ),
         seats=Seats(event.capacity, event.seats_held, event.waitlist_count),
     )
@@ -286,7 +289,8 @@ def _write_place(
             Registration.id == current.id,
             Registration.status.in_([Status.DECLINED, Status.CANCELLED]),
         )
-        .values(**values)
+        # A seat taken again gets a new ticket: the one of the cancelled seat stays refused.
+        .values(**values, ticket_serial=Registration.ticket_serial + 1)
         .returning(Registration.id)
         .execution_options(synchronize_session=False)
     ).scalar()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from contacts.models import Contact
 from service.campaigns.models import Campaign
+from service.checkin.tickets import ticket_code
 from service.config import Settings
 from service.db import among
 from service.events.models import Event
@@ -35,7 +36,7 @@ from service.mail.envelope import (
 from service.mail.kinds import PERSONAL_EXTRA, kind_of
 from service.mail.models import Message
 from service.mail.render import format_date, render_email
-from service.registrations.models import Invitation
+from service.registrations.models import Invitation, Registration
 from service.security import Purpose, make_token
 from service.tracking.unsubscribe import unsubscribe_token
 
@@ -60,6 +61,8 @@ class Claimed:
     last_name: str
     public_id: str | None
     token_version: int
+    registration_id: int | None = None
+    ticket_serial: int | None = None
 
 
 def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
@@ -80,9 +83,12 @@ def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
             Contact.last_name,
             Invitation.public_id,
             Invitation.token_version,
+            Registration.id.label("registration_id"),
+            Registration.ticket_serial,
         )
         .join(Contact, Contact.id == Message.contact_id)
         .outerjoin(Invitation, Invitation.id == Message.invitation_id)
+        .outerjoin(Registration, Registration.invitation_id == Message.invitation_id)
         .where(among(session, Message.id, message_ids, "claimed"))
         .order_by(Message.id)
     )
@@ -120,6 +126,10 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
             "manage": page,
             "ics": f"{page}/event.ics",
         }
+    if row.registration_id is not None and row.ticket_serial is not None:
+        values["ticket"] = ticket_code(
+            settings.signing_keys, row.event_id, row.registration_id, row.ticket_serial
+        )
     if "waitlist_position" in row.extra:
         values["waitlist_position"] = str(row.extra["waitlist_position"])
     if deadline := row.extra.get("offer_expires_at"):
@@ -168,8 +178,8 @@ def recipient_for(settings: Settings, event: Event, row: Claimed) -> Recipient:
     to = Address(row.email, values["name"])
     own: tuple[Attachment, ...] = ()
     kind = kind_of(row.template)
-    if kind.ticket and (ticket := values.get("manage")):
-        # The ticket's QR code opens the person's own page, signed like the link.
+    if kind.ticket and (ticket := values.get("ticket")):
+        # The QR code holds the ticket, which lets the person in and opens nothing.
         own = (ticket_qr(ticket),)
         if method := kind.calendar:
             own = (event_ics(event, settings, method=method, attendee=to), *own)

@@ -65,6 +65,9 @@ def preview_row(
         last_name=last,
         public_id=invitation.public_id if invitation else SAMPLE_LINK,
         token_version=invitation.token_version if invitation else 1,
+        # A sample ticket when the person has no seat: it shows the QR code, it lets no one in.
+        registration_id=registration.id if registration else 0,
+        ticket_serial=registration.ticket_serial if registration else 1,
     )
 
 

@@ -4,9 +4,13 @@ renders and sends them through SMTP, and the sink gets mail a client can read.""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from service.checkin.services import registration_ticket
+from service.mail.attachments import qr_png
 from service.mail.models import MessageStatus
 from service.registrations import services
+from service.registrations.models import Registration
 from tests.helpers import act
 from tests.mail.conftest import all_in
 from tests.servers import celery_worker, wait_for
@@ -15,7 +19,7 @@ from tests.standins.smtp import SmtpSink
 pytestmark = pytest.mark.slow
 
 
-def test_a_registration_gets_its_confirmation_with_calendar_and_ticket(db, factory):
+def test_a_registration_gets_its_confirmation_with_calendar_and_ticket(db, factory, settings):
     event_id = factory.event(capacity=1, title="Rencontre nationale des PTCE")
     first, second = factory.invitees(event_id, 2)
     with SmtpSink() as sink, celery_worker({"MAIL_BACKEND": "smtp", "SMTP_URL": sink.url}):
@@ -37,7 +41,13 @@ def test_a_registration_gets_its_confirmation_with_calendar_and_ticket(db, facto
     assert link in html
     parts = {part.get_content_type(): part for part in confirmation.walk()}
     assert "METHOD:REQUEST" in parts["text/calendar"].get_content()
-    assert parts["image/png"].get_content().startswith(b"\x89PNG")
+    # The QR code is the ticket, which lets the person in and opens nothing (not the link).
+    with db.transaction(write=False) as session:
+        registration = session.scalar(
+            select(Registration).where(Registration.invitation_id == first.invitation_id)
+        )
+        ticket = registration_ticket(settings, registration)
+    assert parts["image/png"].get_content() == qr_png(ticket)
     assert parts["image/png"]["Content-ID"] in (f"<{cid}>" for cid in ("ticket@convier",))
 
     notice = messages[second.email]
