@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from contacts.models import Contact, display_name
+from contacts.services import clean_email
 from service.audit.services import record
 from service.checkin.tickets import TicketClaim, TicketProblem, read_ticket, ticket_code
 from service.config import Settings
@@ -261,6 +262,7 @@ def walk_in(
 ) -> Scan:
     """Register a person at the door and let them in, while a seat is free (never the waitlist:
     they are standing there). They get the confirmation, with their ticket, like everyone."""
+    email = clean_email(email)  # a mistyped address is said before anything else
     event = services.lock_event(session, event_id)
     if event.cancelled_at is not None:
         raise Conflict("the event is cancelled")
