@@ -22,10 +22,12 @@ class EventState(enum.StrEnum):
     INVITED = "invited"
     NO_ANSWER = "no_answer"  # invited, no answer yet
     REGISTERED = "registered"  # confirmed, offered, waitlisted or attended
-    CONFIRMED = "confirmed"
+    CONFIRMED = "confirmed"  # held a confirmed seat, whether they came or not
     WAITLISTED = "waitlisted"
     DECLINED = "declined"
     CANCELLED = "cancelled"
+    ATTENDED = "attended"  # checked in at the door
+    NO_SHOW = "no_show"  # confirmed, not checked in, and the event has started
 
 
 class SegmentRules(BaseModel):

@@ -326,14 +326,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "bounced, opened, clicked, registered, declined, replied, unsubscribed, "
                     "response rate) in total and per list or campaign; registrations per day; "
                     "the capacity gauge; the median time to respond; what each follow-up "
-                    "brought.",
+                    "brought; attendance (checked in at the door) in total and per list or per "
+                    "day of registration (by=day).",
                     "parameters": [
                         EVENT_ID,
                         {
                             "name": "by",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string", "enum": ["list", "campaign"]},
+                            "schema": {"type": "string", "enum": ["list", "campaign", "day"]},
                         },
                     ],
                     "responses": _responses(200, {"type": "object"}, 404, 422),

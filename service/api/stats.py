@@ -13,10 +13,12 @@ from service.tracking import stats
 @api.get("/events/<int:event_id>/stats")
 @authenticated
 def event_stats(event_id: int) -> dict[str, object]:
-    """The funnel in total and `?by=list|campaign`, per day, the gauge, time to respond."""
+    """The funnel in total and `?by=list|campaign|day`, per day, the gauge, time to respond,
+    attendance."""
     by = request.args.get("by") or None
-    if by not in (None, "list", "campaign"):
-        raise Problem(422, "invalid", "the query has invalid parameters", ["by: list or campaign"])
+    if by not in (None, "list", "campaign", "day"):
+        reason = ["by: list, campaign or day"]
+        raise Problem(422, "invalid", "the query has invalid parameters", reason)
     with get_db().transaction(write=False) as session:
         get_event(session, event_id)
         return stats.report(session, event_id, by, get_settings().timezone)

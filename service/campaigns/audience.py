@@ -24,6 +24,8 @@ STATES = {
     CampaignKind.PRACTICAL_INFO: (S.CONFIRMED,),
     CampaignKind.WAITLIST_NOTICE: (S.WAITLISTED,),
     CampaignKind.EVENT_CHANGED: (S.CONFIRMED, S.OFFERED, S.WAITLISTED),
+    # Everyone who held a seat; a segment on EventState.ATTENDED or NO_SHOW narrows it to the
+    # people who came or to those who did not.
     CampaignKind.THANK_YOU: (S.CONFIRMED, S.ATTENDED),
 }
 

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from contacts.models import Contact, display_name
 from contacts.services import clean_email
 from service.audit.services import record
-from service.checkin.tickets import TicketClaim, TicketProblem, read_ticket, ticket_code
 from service.config import Settings
 from service.db import utcnow
 from service.errors import Conflict, Invalid
 from service.registrations import organiser, services
 from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.tickets import TicketClaim, TicketProblem, read_ticket, ticket_code
 
 Status = RegistrationStatus
 DEVICE_LENGTH = 80
@@ -172,7 +172,8 @@ def admit(
     if serial is not None and registration.ticket_serial != serial:
         return _scan(Verdict.REFUSED, registration, contact, Refusal.REPLACED)
     if registration.status is Status.ATTENDED:
-        _keep_earliest(session, registration, moment, device)
+        if scanned_at is not None:  # an offline scan: it may have been the first
+            _keep_earliest(session, registration, moment, device)
         return _scan(Verdict.ALREADY_IN, registration, contact)
     refusal = _STATE_REFUSALS.get(registration.status, Refusal.UNKNOWN)
     return _scan(Verdict.REFUSED, registration, contact, refusal)

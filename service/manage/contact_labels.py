@@ -49,6 +49,8 @@ EVENT_STATE_LABELS = {
     EventState.WAITLISTED: lazy_gettext("en liste d'attente"),
     EventState.DECLINED: lazy_gettext("a décliné"),
     EventState.CANCELLED: lazy_gettext("a annulé"),
+    EventState.ATTENDED: lazy_gettext("présent·e (pointé·e à l'entrée)"),
+    EventState.NO_SHOW: lazy_gettext("absent·e (place confirmée, pas venu·e)"),
 }
 MESSAGE_STATUS_LABELS = {
     MessageStatus.QUEUED: lazy_gettext("en attente d'envoi"),

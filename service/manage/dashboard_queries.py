@@ -4,20 +4,23 @@ its export read the same numbers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.models import MailingList
 from service.campaigns.models import Campaign
+from service.db import utcnow
 from service.errors import NotFound
 from service.events.models import Event
 from service.manage import figures
-from service.manage.figures import Figures
-from service.tracking import list_stats, snapshots, stats, timeline
+from service.manage.figures import Column, Figures
+from service.tracking import attendance, list_stats, snapshots, stats, timeline
+from service.tracking.attendance import Attendance
 from service.tracking.list_stats import Lift
 from service.tracking.stats import Funnel
 
@@ -57,6 +60,43 @@ def compared_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
     return figures.lists_compared(funnels, list_stats.lifts(session, event.id), past)
 
 
+def _attendance_figures(
+    name: str, caption: str, first: str, shown: list[Attendance], keys: list[Any]
+) -> Figures:
+    """Who came of the people holding a confirmed seat, one row each; the counts drawn."""
+    columns = [
+        Column(first, "label"),
+        Column(gettext("Confirmés"), drawn=True),
+        Column(gettext("Présents"), drawn=True),
+        Column(gettext("Absents")),
+        Column(gettext("Taux de présence"), "percent"),
+        Column(gettext("Taux d'absence"), "percent"),
+    ]
+    rows = [[a.name, a.confirmed, a.attended, a.no_shows, a.rate, a.no_show_rate] for a in shown]
+    return Figures(name, caption, columns, rows, keys)
+
+
+def attendance_lists_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """Attendance per list, then each person once."""
+    now = utcnow()  # kept a few seconds at most: the start is seen that late
+    per_list = attendance.by_list(session, event, now)
+    shown = [found for _, found in per_list]
+    keys: list[Any] = [list_id for list_id, _ in per_list]
+    total = attendance.totals(session, event, now)
+    if total.confirmed:
+        shown.append(replace(total, name=gettext("Total (chaque personne une fois)")))
+        keys.append(None)
+    caption = gettext("Présence par liste")
+    return _attendance_figures("attendance_lists", caption, gettext("Liste"), shown, keys)
+
+
+def attendance_days_table(session: Session, event: Event, tz: ZoneInfo) -> Figures:
+    """Attendance per day of registration."""
+    shown = attendance.by_day(session, event, utcnow(), tz)
+    caption = gettext("Présence selon le jour d'inscription")
+    return _attendance_figures("attendance_days", caption, gettext("Jour d'inscription"), shown, [])
+
+
 def _kept(build: Callable[[Session, Event, ZoneInfo], Figures]) -> Callable[..., Figures]:
     """`build`, its table kept a few seconds while the event's figures stand still (snapshots:
     the people watching an event share one count)."""
@@ -74,6 +114,8 @@ TABLES: dict[str, Callable[[Session, Event, ZoneInfo], Figures]] = {
     "days": _kept(days_table),
     "waits": _kept(waits_table),
     "compared": _kept(compared_table),
+    "attendance_lists": _kept(attendance_lists_table),
+    "attendance_days": _kept(attendance_days_table),
 }
 
 

@@ -15,7 +15,7 @@ from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.manage import dashboard_queries as queries
 from service.manage.routes import SPREADSHEETS, manage, spreadsheet
-from service.tracking import dashboard, report_links
+from service.tracking import attendance, dashboard, report_links
 
 
 def _files(event_id: int, names: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -40,17 +40,23 @@ def event_tiles(event_id: int) -> str:
     return render_template("manage/_tiles.html", event=event, **home)
 
 
+STATS_TABLES = ("days", "lists", "campaigns", "waits")
+ATTENDANCE_TABLES = ("attendance_lists", "attendance_days")  # once the door opens
+
+
 @manage.get("/events/<int:event_id>/statistics")
 @requires(Can.SEE_STATS)
 def event_stats(event_id: int) -> str:
-    """The charts of an event with their tables: per day, per list, per campaign, waits."""
+    """The charts of an event with their tables: per day, per list, per campaign, waits, and
+    once someone was checked in or the event has started, attendance per list and per day of
+    registration."""
     tz = get_settings().tz
     with get_db().transaction(write=False) as session:
         event = get_event(session, event_id)
-        tables = {
-            name: queries.TABLES[name](session, event, tz)
-            for name in ("days", "lists", "campaigns", "waits")
-        }
+        names: tuple[str, ...] = STATS_TABLES
+        if attendance.totals(session, event, utcnow()).begun:  # nothing to tell before
+            names += ATTENDANCE_TABLES
+        tables = {name: queries.TABLES[name](session, event, tz) for name in names}
     return render_template(
         "manage/event_stats.html", event=event, tables=tables, files=_files(event_id, tables)
     )
@@ -90,7 +96,7 @@ def _file(table: queries.Figures, slug: str, fmt: str) -> Response:
     return spreadsheet(table.file(fmt), f"{slug}-{gettext('chiffres')}-{table.name}", fmt)
 
 
-TABLE_NAMES = "any(days, lists, campaigns, waits, compared)"
+TABLE_NAMES = "any(days, lists, campaigns, waits, compared, attendance_lists, attendance_days)"
 
 
 @manage.get(f"/events/<int:event_id>/figures/<{TABLE_NAMES}:name>.<any(csv, xlsx):fmt>")

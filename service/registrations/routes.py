@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from contacts.services import rename
-from service.checkin.tickets import spaced, ticket_code, ticket_image
 from service.db import utcnow
 from service.errors import DomainError, Invalid
 from service.events.calendar import event_calendar
@@ -24,6 +23,7 @@ from service.registrations.forwarding import ForwardLimitReached
 from service.registrations.invitations import find_invitation
 from service.registrations.models import Invitation, Registration, RegistrationStatus
 from service.registrations.personal_link import PersonalLink, open_link
+from service.registrations.tickets import spaced, ticket_code, ticket_image
 from service.security import LinkRefused
 from service.text import one_line
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from contacts.models import Contact
 from service.campaigns.models import Campaign
-from service.checkin.tickets import ticket_code
 from service.config import Settings
 from service.db import among
 from service.events.models import Event
@@ -37,6 +36,7 @@ from service.mail.kinds import PERSONAL_EXTRA, kind_of
 from service.mail.models import Message
 from service.mail.render import format_date, render_email
 from service.registrations.models import Invitation, Registration
+from service.registrations.tickets import ticket_code
 from service.security import Purpose, make_token
 from service.tracking.unsubscribe import unsubscribe_token
 

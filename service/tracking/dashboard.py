@@ -1,5 +1,6 @@
 """What an event's home tells at a glance: the tiles (seats, waitlist, registered today, response
-rate, emails failed, replies to handle) and the things that need someone's attention now."""
+rate, emails failed, replies to handle, and who is inside once the door opens) and the things that
+need someone's attention now."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from service.mail.models import Message, MessageStatus
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
 from service.registrations.queries import EventCounts, event_counts
-from service.tracking import inbox, snapshots, stats
+from service.tracking import attendance, inbox, snapshots, stats
+from service.tracking.attendance import Attendance
 
 OFFER_SOON = timedelta(hours=24)  # an offer ending sooner is worth a look
 RECENT_SKIP = timedelta(days=7)  # a rule skipped longer ago has been seen
@@ -31,6 +33,8 @@ class Tiles:
     funnel: stats.Funnel
     emails_failed: int
     replies_open: int
+    # Inside / confirmed, once someone was checked in or the event has started (None before).
+    attendance: Attendance | None
 
 
 @dataclass(frozen=True)
@@ -72,12 +76,15 @@ def failed_emails(session: Session, event_id: int) -> int:
 def tiles(session: Session, event: Event, now: datetime, tz: ZoneInfo) -> Tiles:
     """The tiles of the event's home, "today" starting at midnight in the event's zone."""
     midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = event_counts(session, event)
+    inside = attendance.of_counts(counts, event, now)
     return Tiles(
-        counts=event_counts(session, event),
+        counts=counts,
         registered_today=_registered_since(session, event.id, midnight),
         funnel=snapshots.kept(session, "totals", event.id, lambda: stats.totals(session, event.id)),
         emails_failed=failed_emails(session, event.id),
         replies_open=inbox.unhandled_count(session, event.id),
+        attendance=inside if inside.begun else None,
     )
 
 

@@ -7,25 +7,28 @@ reached, kept as flags on it as events arrive; its registration; its human repli
 counted. A person on several lists counts
 in each list and once in the totals. Opens by privacy proxies and clicks by link scanners do not
 count. Response rate = people who registered, declined or wrote back / people delivered (or sent,
-when the provider reports no deliveries: SMTP and file backends)."""
+when the provider reports no deliveries: SMTP and file backends). Attendance (who came of the
+people holding a confirmed seat) is service.tracking.attendance's; the report carries it too."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from contacts.models import MailingList
 from service.campaigns.models import Campaign, CampaignKind, InvitationList
+from service.db import utcnow
 from service.events.models import Event
 from service.mail.models import Message
 from service.registrations.models import EndReason, Invitation, Registration
 from service.registrations.models import RegistrationStatus as S
-from service.tracking import funnel
+from service.tracking import attendance, funnel
 from service.tracking.models import Reply, ReplyKind
 
 FUNNEL = ("invited", "sent", "delivered", "bounced", "opened", "clicked", "registered",
@@ -265,9 +268,12 @@ def follow_up_gains(session: Session, event_id: int) -> dict[str, int]:
     return {f"{campaign_id}: {kind}": gained for campaign_id, kind, gained in rows}
 
 
-def report(session: Session, event_id: int, by: str | None, tz: str) -> dict[str, Any]:
+def report(
+    session: Session, event_id: int, by: str | None, tz: str, now: datetime | None = None
+) -> dict[str, Any]:
     """Everything above as one document (the JSON of the CLI and the API): the funnel in total
-    then per list or campaign, registrations per day, the gauge, time to respond, follow-ups."""
+    then per list or campaign, attendance in total then per list or registration day,
+    registrations per day, the gauge, time to respond, follow-ups."""
     funnels = [totals(session, event_id)]
     if by == "list":
         funnels += by_list(session, event_id)
@@ -276,6 +282,7 @@ def report(session: Session, event_id: int, by: str | None, tz: str) -> dict[str
     wait = time_to_respond(session, event_id)
     return {
         "funnel": [funnel.row() for funnel in funnels],
+        "attendance": [shown.row() for shown in _attendance(session, event_id, by, tz, now)],
         "per_day": [
             {"day": day.isoformat(), "registrations": count}
             for day, count in registrations_per_day(session, event_id, tz)
@@ -284,3 +291,18 @@ def report(session: Session, event_id: int, by: str | None, tz: str) -> dict[str
         "median_seconds_to_respond": wait.total_seconds() if wait is not None else None,
         "follow_up_gains": follow_up_gains(session, event_id),
     }
+
+
+def _attendance(
+    session: Session, event_id: int, by: str | None, tz: str, now: datetime | None
+) -> list[attendance.Attendance]:
+    """Attendance in total, then per list or per registration day when asked."""
+    event = session.get(Event, event_id)
+    assert event is not None
+    now = now or utcnow()
+    shown = [attendance.totals(session, event, now)]
+    if by == "list":
+        shown += [found for _, found in attendance.by_list(session, event, now)]
+    elif by == "day":
+        shown += attendance.by_day(session, event, now, ZoneInfo(tz))
+    return shown

@@ -12,13 +12,13 @@ from sqlalchemy import func, select, update
 from service.audit.models import AuditEntry
 from service.checkin import services as door
 from service.checkin.services import Refusal, Verdict
-from service.checkin.tickets import ticket_code
 from service.db import utcnow
 from service.errors import Conflict
 from service.events.models import Event
 from service.registrations import services
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
+from service.registrations.tickets import ticket_code
 from tests.helpers import act
 
 ACTOR = "porte@example.org"

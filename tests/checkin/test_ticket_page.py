@@ -5,15 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service.checkin.services import registration_ticket
-from service.checkin.tickets import spaced
 from service.registrations import services
 from service.registrations.models import Registration
+from service.registrations.tickets import spaced
 from tests.helpers import act
 
 
-def test_a_confirmed_person_sees_their_ticket_and_a_waiting_one_none(
-    db, factory, settings, client
-):
+def test_a_confirmed_person_sees_their_ticket_and_a_waiting_one_none(db, factory, settings, client):
     event_id = factory.event(capacity=1)
     seated, waiting = factory.invitees(event_id, 2)
     for invitee in (seated, waiting):

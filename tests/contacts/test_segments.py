@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import ValidationError
 
 from contacts.imports import import_contacts
 from contacts.segments import SegmentRules, count, load_rules, save_segment
+from service.db import utcnow
 from service.errors import NotFound
 from service.registrations import services
 from service.registrations.invitations import invite
@@ -61,6 +64,25 @@ def test_event_states(db, settings, lists, factory):
     assert n(db, event=event_id, state="confirmed") == 1
     assert n(db, event=event_id, state="waitlisted") == 1
     assert n(db, lists=["B"], event=event_id, state="no_answer") == 1
+
+
+def test_attended_and_no_show_states_after_the_door(db, settings, lists, factory):
+    past = factory.event(date=(utcnow() - timedelta(days=1)).date().isoformat())
+    coming = factory.event()
+    with db.transaction() as session:
+        people = [invite(session, settings, past, f"a{i}@example.org") for i in (1, 2, 3)]
+        for person in people:
+            services.register(session, person, {}, now=utcnow() - timedelta(days=3))
+        services.mark_attended(session, people[0])
+        later = invite(session, settings, coming, "a1@example.org")
+        services.register(session, later, {})
+    assert n(db, event=past, state="attended") == 1
+    assert n(db, event=past, state="no_show") == 2
+    assert n(db, event=past, state="confirmed") == 3  # whether they came or not
+    assert n(db, lists=["B"], event=past, state="no_show") == 1  # a3 is on both lists
+    # Before the start a confirmed person may still come: nobody is absent yet.
+    assert n(db, event=coming, state="confirmed") == 1
+    assert n(db, event=coming, state="no_show") == 0
 
 
 def test_saved_segment_round_trips_and_bad_rules_are_named(db, lists):

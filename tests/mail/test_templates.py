@@ -30,7 +30,6 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from icalendar import Calendar
 
-from service.checkin.tickets import ticket_code
 from service.cli import main
 from service.config import Settings
 from service.db import Database
@@ -53,6 +52,7 @@ from service.mail.render import (
     render_email,
 )
 from service.registrations.invitations import invite
+from service.registrations.tickets import ticket_code
 from tests.registrations.test_pages import Page
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

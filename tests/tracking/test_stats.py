@@ -152,6 +152,11 @@ def test_the_api_gives_the_same_report(client, db, settings, factory, network):
     assert [row["name"] for row in funnel] == ["total", "CNCRES", "COORACE", "MES", "RTES"]
     assert (funnel[0]["responded"], funnel[0]["response_rate"]) == (4, round(4 / 18, 4))
     assert answer.get_json()["median_seconds_to_respond"] == pytest.approx(7200, abs=60)
-    assert client.get(f"/api/v1/events/{event_id}/stats?by=day", headers=auth).status_code == 422
+    by_day = client.get(f"/api/v1/events/{event_id}/stats?by=day", headers=auth).get_json()
+    # Attendance per day of registration: one seat, nobody checked in, the event still ahead.
+    total, *days = by_day["attendance"]
+    assert (total["name"], total["confirmed"], total["attendance_rate"]) == ("total", 1, None)
+    assert [day["confirmed"] for day in days] == [1]
+    assert client.get(f"/api/v1/events/{event_id}/stats?by=week", headers=auth).status_code == 422
     assert client.get("/api/v1/events/999/stats", headers=auth).status_code == 404
     assert client.get(f"/api/v1/events/{event_id}/stats").status_code == 401

@@ -8,7 +8,7 @@ import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.checkin.tickets import (
+from service.registrations.tickets import (
     CODE_LENGTH,
     TicketClaim,
     TicketProblem,
