@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from service.api.schemas import CampaignIn, CapacityIn, InvitationIn, TestSendIn
+from service.api.schemas import CampaignIn, CapacityIn, CheckinIn, InvitationIn, TestSendIn
 from service.campaigns.models import CampaignState
 from service.error_pages import PROBLEM_JSON
 from service.events.schemas import EventIn
@@ -39,7 +39,7 @@ NOTIFY = {
 
 @lru_cache(maxsize=1)
 def _schemas() -> dict[str, Any]:
-    models = (EventIn, CapacityIn, InvitationIn, CampaignIn, TestSendIn)
+    models = (EventIn, CapacityIn, InvitationIn, CampaignIn, TestSendIn, CheckinIn)
     _, top = models_json_schema(
         [(model, "validation") for model in models], ref_template=REF + "{model}"
     )
@@ -159,6 +159,31 @@ def _campaign_paths() -> dict[str, Any]:
             }
         }
     return paths
+
+
+def _checkin_paths() -> dict[str, Any]:
+    verdicts = ["welcome", "already_in", "refused"]
+    scan = {"type": "object", "properties": {"verdict": {"type": "string", "enum": verdicts}}}
+    return {
+        "/events/{event_id}/checkins": {
+            "post": {
+                "summary": "Check in the holder of a scanned ticket",
+                "description": "The same ticket checked in twice answers already_in with the "
+                "first moment and device; refusal says why a code lets no one in "
+                "(forged, other_event, cancelled, waitlisted…).",
+                "parameters": [EVENT_ID],
+                "requestBody": {"required": True, **_json({"$ref": REF + "CheckinIn"})},
+                "responses": _responses(200, scan, 404, 422),
+            }
+        },
+        "/events/{event_id}/tickets": {
+            "get": {
+                "summary": "The tickets of an event, with their holders' names and states",
+                "parameters": [EVENT_ID],
+                "responses": _responses(200, {"type": "object"}, 404),
+            }
+        },
+    }
 
 
 def _token_paths() -> dict[str, Any]:
@@ -342,5 +367,6 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             },
             **_campaign_paths(),
             **_token_paths(),
+            **_checkin_paths(),
         },
     }

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from service.api import (  # noqa: F401 - they add their routes to `api`
     campaigns,
+    checkin,
     imports,
     stats,
     tokens,

@@ -29,6 +29,13 @@ class InvitationIn(BaseModel):
     language: str = Field("fr", pattern="^(fr|en)$")
 
 
+class CheckinIn(BaseModel):
+    """Body of POST /events/{id}/checkins."""
+
+    code: OneLine = Field(min_length=1, max_length=2000, description="What the scanner read")
+    device: OneLine = Field(min_length=1, max_length=80, description="The scanning device's name")
+
+
 class CampaignIn(Strict):
     """Body of POST /campaigns: the options of `convier campaign create`."""
 

@@ -26,7 +26,13 @@ from service.db import utcnow
 from service.errors import Conflict, Invalid
 from service.registrations import organiser, services
 from service.registrations.models import Invitation, Registration, RegistrationStatus
-from service.registrations.tickets import TicketClaim, TicketProblem, read_ticket, ticket_code
+from service.registrations.tickets import registration_ticket as registration_ticket  # TEMP
+from service.registrations.tickets import (
+    TicketClaim,
+    TicketProblem,
+    read_ticket,
+    ticket_code,
+)
 
 Status = RegistrationStatus
 DEVICE_LENGTH = 80
@@ -327,10 +333,3 @@ def ticket_list(session: Session, settings: Settings, event_id: int) -> list[dic
         }
         for row in rows
     ]
-
-
-def registration_ticket(settings: Settings, registration: Registration) -> str:
-    """The current ticket of a registration."""
-    return ticket_code(
-        settings.signing_keys, registration.event_id, registration.id, registration.ticket_serial
-    )

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import segno
 
+from service.config import Settings
+from service.registrations.models import Registration
+
 _LAYOUT = struct.Struct(">IIH")  # event id, registration id, serial
 _MAC_BYTES = 10
 CODE_LENGTH = 32  # base32 of 20 bytes, no padding
@@ -50,6 +53,13 @@ def ticket_code(keys: list[str], event_id: int, registration_id: int, serial: in
     """The ticket of a registration, signed with the newest of `keys`."""
     body = _LAYOUT.pack(event_id, registration_id, serial)
     return base64.b32encode(body + _mac(keys[-1], body)).decode()
+
+
+def registration_ticket(settings: Settings, registration: Registration) -> str:
+    """The current ticket of a registration."""
+    return ticket_code(
+        settings.signing_keys, registration.event_id, registration.id, registration.ticket_serial
+    )
 
 
 def read_ticket(keys: list[str], code: str) -> TicketClaim | TicketProblem:

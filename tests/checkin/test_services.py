@@ -18,7 +18,7 @@ from service.events.models import Event
 from service.registrations import services
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
-from service.registrations.tickets import ticket_code
+from service.registrations.tickets import registration_ticket, ticket_code
 from tests.helpers import act
 
 ACTOR = "porte@example.org"
@@ -48,7 +48,7 @@ def _registered(factory, db, event_id: int, count: int) -> list[int]:
 def _ticket(db, settings, registration_id: int) -> str:
     with db.transaction(write=False) as session:
         registration = session.get(Registration, registration_id)
-        return door.registration_ticket(settings, registration)
+        return registration_ticket(settings, registration)
 
 
 def _scan(db, settings, event_id: int, code: str, device: str = "Porte 1", **kwargs) -> door.Scan:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from service.checkin.services import registration_ticket
 from service.registrations import services
 from service.registrations.models import Registration
-from service.registrations.tickets import spaced
+from service.registrations.tickets import registration_ticket, spaced
 from tests.helpers import act
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service.checkin.services import registration_ticket
 from service.mail.attachments import qr_png
 from service.mail.models import MessageStatus
 from service.registrations import services
 from service.registrations.models import Registration
+from service.registrations.tickets import registration_ticket
 from tests.helpers import act
 from tests.mail.conftest import all_in
 from tests.servers import celery_worker, wait_for

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service.checkin.services import registration_ticket
 from service.registrations import services
 from service.registrations.models import Registration
 from service.registrations.models import RegistrationStatus as S
+from service.registrations.tickets import registration_ticket
 from tests.helpers import act
 from tests.manage.clients import csrf_token, sign_in
 
