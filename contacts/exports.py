@@ -146,15 +146,15 @@ def iso(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else ""
 
 
-def _fold(text: str) -> str:
-    """Sort key of a name: no accents, no case, so that "Émile" sorts with "Emile"."""
+def fold(text: str) -> str:
+    """A name without accents nor case, so that "Émile" sorts and matches with "emile"."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def by_name(row: Mapping[str, Any]) -> tuple[str, str, str]:
     """Sort key of a row: last name, first name (accents and case ignored), address."""
-    return (_fold(row["last_name"]), _fold(row["first_name"]), row["email"])
+    return (fold(row["last_name"]), fold(row["first_name"]), row["email"])
 
 
 def contact_fields(contact: Contact) -> dict[str, Any]:

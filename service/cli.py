@@ -41,6 +41,10 @@ PACKAGE_COMMANDS = {
         "service.tracking.report_cli:report_group",
         "Partner report links: a network's own figures at an event, nothing personal.",
     ),
+    "checkin": (
+        "service.checkin.cli:checkin_command",
+        "Let people in at the door: a ticket, a name, a walk-in; --undo takes it back.",
+    ),
     "user": ("service.accounts.cli:user_group", "Back-office accounts: create, list, disable."),
 }
 

@@ -26,7 +26,6 @@ from service.db import utcnow
 from service.errors import Conflict, Invalid
 from service.registrations import organiser, services
 from service.registrations.models import Invitation, Registration, RegistrationStatus
-from service.registrations.tickets import registration_ticket as registration_ticket  # TEMP
 from service.registrations.tickets import (
     TicketClaim,
     TicketProblem,
