@@ -39,18 +39,19 @@ def _require_browser() -> None:
 
 
 @pytest.fixture
-def open_browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
-    """Opens a new browser, with its own profile (so its own cookies), speaking French."""
+def open_browser(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Opens a new browser, with its own profile (so its own cookies), speaking French;
+    `arguments`: more Chromium flags (a fake camera…)."""
     _require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     drivers: list[Any] = []
 
-    def open_one(name: str) -> Any:
+    def open_one(name: str, arguments: tuple[str, ...] = ()) -> Any:
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for flag in FLAGS:
+        for flag in (*FLAGS, *arguments):
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={tmp_path / name}")
         downloads = tmp_path / name / "downloads"

@@ -266,14 +266,17 @@ def walk_in(
     device: str,
     actor: str,
 ) -> Scan:
-    """Register a person at the door and let them in, while a seat is free (never the waitlist:
-    they are standing there). They get the confirmation, with their ticket, like everyone."""
+    """Register a person at the door and let them in, while a seat is free and nobody waits for
+    one (never the waitlist: they are standing there). They get the confirmation, with their ticket, like everyone."""
     email = clean_email(email)  # a mistyped address is said before anything else
     event = services.lock_event(session, event_id)
     if event.cancelled_at is not None:
         raise Conflict("the event is cancelled")
     if event.seats_free <= 0:
         raise Conflict("no seat is free", fields={"capacity": "full"})
+    if event.waitlist_count:
+        # People waiting are served before newcomers (DESIGN, invariant 2), at the door too.
+        raise Conflict("people are waiting for a seat", fields={"waitlist": "people waiting"})
     registration = organiser.register_by_hand(
         session, settings, event_id, email, name, actor, at_door=True
     )

@@ -172,6 +172,17 @@ def test_a_walk_in_takes_a_free_seat_and_is_in(db, settings, factory, event_id):
         assert session.scalar(select(func.count()).select_from(Registration)) == 3
 
 
+def test_a_walk_in_never_passes_people_waiting(db, settings, factory):
+    event_id = factory.event(capacity=1, registration={"waitlist_policy": "manual"})
+    seated, _ = _registered(factory, db, event_id, 2)
+    with db.transaction() as session:
+        invitation_id = session.get(Registration, seated).invitation_id
+    act(db, invitation_id, services.cancel)  # a free seat, which the organiser gives by hand
+    with db.transaction() as session, pytest.raises(Conflict) as refused:
+        door.walk_in(session, settings, event_id, "a@example.org", "A B", "Porte 1", ACTOR)
+    assert refused.value.fields == {"waitlist": "people waiting"}
+
+
 def test_walk_ins_are_taken_after_registrations_close(db, settings, factory):
     event_id = factory.event(capacity=5)
     with db.transaction() as session:
