@@ -267,7 +267,8 @@ def walk_in(
     actor: str,
 ) -> Scan:
     """Register a person at the door and let them in, while a seat is free and nobody waits for
-    one (never the waitlist: they are standing there). They get the confirmation, with their ticket, like everyone."""
+    one (never the waitlist: they are standing there). They get the confirmation, with their
+    ticket, like everyone."""
     email = clean_email(email)  # a mistyped address is said before anything else
     event = services.lock_event(session, event_id)
     if event.cancelled_at is not None:
