@@ -153,21 +153,16 @@ def admit(
     now = utcnow()
     # A device's clock may run ahead: a scan is never recorded later than it reached us.
     moment = min(scanned_at, now) if scanned_at else now
-    conditions = [
-        Registration.id == registration_id,
-        Registration.event_id == event_id,
-        Registration.status == Status.CONFIRMED,
-    ]
+    conditions = [Registration.status == Status.CONFIRMED]
     if serial is not None:
         conditions.append(Registration.ticket_serial == serial)
-    entered = session.execute(
-        update(Registration)
-        .where(*conditions)
-        .values(status=Status.ATTENDED, attended_at=moment, attended_by=device)
-        .returning(Registration.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    person = _person(session, event_id, registration_id)
+    entered, person = _switch(
+        session,
+        event_id,
+        registration_id,
+        conditions,
+        {"status": Status.ATTENDED, "attended_at": moment, "attended_by": device},
+    )
     if person is None:
         return _refused(Refusal.UNKNOWN)
     registration, contact = person
@@ -207,6 +202,25 @@ def _keep_earliest(
     registration.attended_at, registration.attended_by = moment, device
 
 
+def _switch(
+    session: Session,
+    event_id: int,
+    registration_id: int,
+    conditions: list[Any],
+    values: dict[str, Any],
+) -> tuple[bool, tuple[Registration, Contact] | None]:
+    """One conditional UPDATE of the event's registration (the row's lock decides between
+    devices), then the registration and its person as they now stand."""
+    switched = session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.event_id == event_id, *conditions)
+        .values(**values)
+        .returning(Registration.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    return switched is not None, _person(session, event_id, registration_id)
+
+
 def _person(
     session: Session, event_id: int, registration_id: int
 ) -> tuple[Registration, Contact] | None:
@@ -236,18 +250,13 @@ def _scan(
 
 def undo(session: Session, event_id: int, registration_id: int, actor: str) -> Scan:
     """Take back a check-in made by mistake: the person is confirmed again, not inside."""
-    left = session.execute(
-        update(Registration)
-        .where(
-            Registration.id == registration_id,
-            Registration.event_id == event_id,
-            Registration.status == Status.ATTENDED,
-        )
-        .values(status=Status.CONFIRMED, attended_at=None, attended_by="")
-        .returning(Registration.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    person = _person(session, event_id, registration_id)
+    left, person = _switch(
+        session,
+        event_id,
+        registration_id,
+        [Registration.status == Status.ATTENDED],
+        {"status": Status.CONFIRMED, "attended_at": None, "attended_by": ""},
+    )
     if person is None:
         return _refused(Refusal.UNKNOWN)
     registration, contact = person
