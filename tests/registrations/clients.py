@@ -11,16 +11,10 @@ import requests
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-# Steps asked on a page of their own before they are taken: that page holds their form.
-ASKED_FIRST = ("cancel", "decline")
-
-
-def open_page(base: str, token: str, action: str = "register") -> tuple[requests.Session, str]:
-    """A fresh browser session that has loaded the page of `action` (the personal page, or the
-    page asking for the step); returns it with the form's CSRF token."""
+def open_page(base: str, token: str) -> tuple[requests.Session, str]:
+    """A fresh browser session that has loaded the page; returns it with the form's CSRF token."""
     session = requests.Session()
-    path = f"/r/{token}/{action}" if action in ASKED_FIRST else f"/r/{token}"
-    page = session.get(f"{base}{path}", timeout=60)
+    page = session.get(f"{base}/r/{token}", timeout=60)
     page.raise_for_status()
     match = CSRF.search(page.text)
     assert match, "the page has no form"
@@ -31,7 +25,7 @@ def click(
     base: str, token: str, action: str = "register", barrier: threading.Barrier | None = None
 ) -> int:
     """Open the page, wait at `barrier` if given, POST the action; returns the POST's status."""
-    session, csrf = open_page(base, token, action)
+    session, csrf = open_page(base, token)
     if barrier is not None:
         barrier.wait(timeout=60)
     response = session.post(
