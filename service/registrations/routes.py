@@ -21,7 +21,13 @@ from service.registrations import services
 from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
 from service.registrations.forwarding import ForwardLimitReached
 from service.registrations.invitations import find_invitation
-from service.registrations.models import Invitation, Registration, RegistrationStatus
+from service.registrations.models import (
+    STEPS,
+    Invitation,
+    Registration,
+    RegistrationStatus,
+    Step,
+)
 from service.registrations.personal_link import PersonalLink, open_link
 from service.registrations.tickets import spaced, ticket_code, ticket_image
 from service.security import LinkRefused
@@ -177,6 +183,45 @@ def _register(token: str) -> None:
 def register(token: str) -> BaseResponse | tuple[str, int]:
     """Register: a seat when one is free and nobody waits, else the waitlist."""
     return _act(token, _register)
+
+
+def _changes(step: Step, status: RegistrationStatus | None) -> bool:
+    """Whether `step` would change a registration in `status` (models.STEPS)."""
+    after = STEPS[step].get(status)
+    return after is not None and after != status
+
+
+def step_page(token: str, step: Step) -> BaseResponse | str:
+    """The page asking for one step, its one button the step's POST; changes nothing."""
+    with get_db().transaction(write=False) as session:
+        link = open_link(session, get_settings(), token)
+        registration = link.registration
+        status = registration.status if registration else None
+        if not _changes(step, status) or link.event.cancelled_at is not None:
+            return show_again(token)  # nothing to ask: their own page says where they stand
+    return render_template(
+        "public/step.html",
+        step=step.value,
+        event=link.event,
+        contact=link.invitee,
+        registration=registration,
+        status=status.value if status else None,
+        waitlist_rank=registration.waitlist_rank if registration else None,
+        token=token,
+        lang_args=lang_args(),
+    )
+
+
+@public.get("/r/<token>/decline")
+def decline_page(token: str) -> BaseResponse | str:
+    """ "Je ne pourrai pas venir" from the email: a page where declining is the one action."""
+    return step_page(token, Step.DECLINE)
+
+
+@public.get("/r/<token>/cancel")
+def cancel_page(token: str) -> BaseResponse | str:
+    """What cancelling means (the seat goes on; coming back means waiting), asked first."""
+    return step_page(token, Step.CANCEL)
 
 
 @public.post("/r/<token>/decline")

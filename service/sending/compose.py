@@ -122,7 +122,7 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
         page = f"{settings.base_url}/r/{token}"
         values |= {
             "register": page,
-            "decline": f"{page}#decline",
+            "decline": f"{page}/decline",
             "manage": page,
             "ics": f"{page}/event.ics",
         }

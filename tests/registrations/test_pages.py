@@ -35,6 +35,7 @@ PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "service" / "translations"
 CSS = ROOT / "service" / "static" / "convier.css"
+ASKED_FIRST = ("decline", "cancel")  # their GET is a page asking for the step
 ACTIONS = ("register", "decline", "cancel", "accept", "release")
 FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 QUESTIONS = [
@@ -404,7 +405,8 @@ def test_confirmed_page_offers_to_manage_and_a_calendar_file_with_utc_start_and_
     assert status == 200
     assert "Claire Martin, votre inscription est confirmée." in page.text
     assert "Conservez ce lien" in page.text
-    assert page.actions() == ["cancel"]
+    assert page.actions() == []  # cancelling is asked on its own page first
+    assert len(page.find("a", href=f"/r/{token}/cancel")) == 1
     assert "Annuler mon inscription" in page.text
     (link,) = page.find("a", href=f"/r/{token}/event.ics")
     assert "download" in link
@@ -428,13 +430,17 @@ def test_confirmed_page_offers_to_manage_and_a_calendar_file_with_utc_start_and_
     assert [str(e["uid"]) for e in again.walk("VEVENT")] == [uid]
 
 
+def _links(page: Page) -> list[str]:
+    return [attributes.get("href", "") for tag, attributes in page.elements if tag == "a"]
+
+
 def test_each_state_shows_its_message_and_only_its_buttons(db, factory, client, states):
     expected = {
         "fresh": ("Invitation adressée à", ["register", "decline", "transfer"]),
-        "confirmed": ("votre inscription est confirmée", ["cancel"]),
+        "confirmed": ("votre inscription est confirmée", []),
         "attended": ("Merci de votre participation.", []),
-        "waitlisted_1": ("vous êtes inscrit·e sur la liste d'attente, en position 1.", ["cancel"]),
-        "waitlisted_2": ("vous êtes inscrit·e sur la liste d'attente, en position 2.", ["cancel"]),
+        "waitlisted_1": ("vous êtes inscrit·e sur la liste d'attente, en position 1.", []),
+        "waitlisted_2": ("vous êtes inscrit·e sur la liste d'attente, en position 2.", []),
         "offered": ("Une place s'est libérée pour vous.", ["accept", "release"]),
         "offer_expired": ("Le délai pour accepter cette place est passé", []),
         "declined": ("Vous avez indiqué que vous ne pourrez pas venir.", ["register"]),
@@ -446,6 +452,9 @@ def test_each_state_shows_its_message_and_only_its_buttons(db, factory, client, 
         assert status == 200, name
         assert message in page.text, (name, page.text)
         assert page.actions() == actions, name
+        # Cancelling is asked on its own page first (tests/registrations/test_step_pages.py).
+        asks = f"/r/{states.tokens[name]}/cancel" in _links(page)
+        assert asks == (name in ("confirmed", "waitlisted_1", "waitlisted_2")), name
     _, waitlisted, _ = show(client, states.tokens["waitlisted_2"])
     assert "Quitter la liste d'attente" in waitlisted.text
 
@@ -573,7 +582,8 @@ def test_a_revoked_link_is_refused_and_the_new_one_works(db, factory, client, st
     assert (refused.status_code, refused.get_data()) == (404, forged.get_data())
     assert (
         client.post(
-            f"/r/{old}/cancel", data={"csrf_token": show(client, new)[1].csrf()}
+            f"/r/{old}/cancel",
+            data={"csrf_token": Page(client.get(f"/r/{new}/cancel").text).csrf()},
         ).status_code
         == 404
     )
@@ -726,7 +736,7 @@ def test_mail_scanners_opening_every_public_link_change_nothing(db, factory, app
     scanner = app.test_client(use_cookies=False)
     before = snapshot(db)
     assert len(before["registration"]) >= 9
-    seen: dict[str, set[int]] = {"page": set(), "calendar": set(), "action": set()}
+    seen: dict[str, set[int]] = {"page": set(), "calendar": set(), "action": set(), "asked": set()}
     agents = itertools.cycle(SCANNERS)
 
     for _ in range(10):
@@ -742,13 +752,21 @@ def test_mail_scanners_opening_every_public_link_change_nothing(db, factory, app
                     ).status_code
                 )
                 for action in ACTIONS:
-                    seen["action"].add(
+                    # Declining and cancelling have a page that asks first (or sends the person
+                    # back to their own page); the other steps answer POST only.
+                    kind = "asked" if action in ASKED_FIRST else "action"
+                    seen[kind].add(
                         scanner.open(
                             f"/r/{token}/{action}", method=method, headers=headers
                         ).status_code
                     )
 
-    assert seen == {"page": {200, 404, 410}, "calendar": {200, 404, 410}, "action": {405}}
+    assert seen == {
+        "page": {200, 404, 410},
+        "calendar": {200, 404, 410},
+        "action": {405},
+        "asked": {200, 303, 404, 410},
+    }
     assert snapshot(db) == before
 
 

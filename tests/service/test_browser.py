@@ -7,15 +7,16 @@ Without chromium this test is skipped with the reason, except under CI (CI=true)
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import pytest
 
 from service.db import Database
-from tests.browsers import wait_for_text, wait_until
+from service.registrations.models import RegistrationStatus
+from tests.browsers import axe_violations, wait_for_text, wait_until
 from tests.conftest import TEST_ENV
 from tests.factories import Factory
+from tests.helpers import statuses
 from tests.registrations.test_pages import new_invitee
 from tests.servers import live_server
 
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.slow
 def test_two_people_one_seat_waitlist_offer_and_acceptance(
     db: Database, factory: Factory, open_browser
 ):
-    from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -75,11 +75,14 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         button(b, "S'inscrire").click()
         status_says(b, "vous êtes inscrit·e sur la liste d'attente, en position 1.")
 
-        # A cancels (accepting a confirmation dialog if the page asks for one).
+        # A cancels: a page says first what it means (the seat goes on; coming back means
+        # waiting), on a phone as on a computer; A confirms there.
         a.get(f"{base}/r/{token_a}")
-        button(a, "Annuler mon inscription").click()
-        with contextlib.suppress(NoAlertPresentException):
-            a.switch_to.alert.accept()
+        wait_until(a, ec.element_to_be_clickable((By.LINK_TEXT, "Annuler mon inscription"))).click()
+        wait_for_text(a, "section.answer", "Votre place ira aussitôt à la personne suivante")
+        a.set_window_size(375, 812)
+        assert axe_violations(a) == []
+        button(a, "Oui, annuler mon inscription").click()
         status_says(a, "Votre inscription est annulée.")
 
         # B's page now offers the seat, until a deadline; B takes it.
@@ -121,3 +124,28 @@ def test_a_forwarded_link_sends_the_colleague_their_own_link(
             # Nothing wider than the screen on a phone.
             scroll = browser.execute_script("return document.documentElement.scrollWidth")
             assert scroll <= width
+
+
+def test_the_emails_decline_link_opens_the_one_button_that_declines(
+    db: Database, factory: Factory, open_browser
+):
+    """« Je ne pourrai pas venir » of the invitation email (its link: the page's /decline), on a
+    phone, in English: the page's one button declines, nothing on the way there did."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    event_id = factory.event(title="Rencontre ouverte")
+    invitation_id, token = new_invitee(factory, event_id, "claire@example.org", "Claire Martin")
+    with live_server(env=TEST_ENV) as base:
+        browser = open_browser("decline")
+        browser.set_window_size(375, 812)
+        browser.get(f"{base}/r/{token}/decline?lang=en")
+        (button,) = browser.find_elements(By.CSS_SELECTOR, "section.answer button")
+        assert button.text == "I won’t be able to attend"
+        assert button.location["y"] + button.size["height"] <= 812  # in sight, no scrolling
+        assert axe_violations(browser) == []
+        assert statuses(db, event_id) == {}  # opening the link declined nothing
+        button.click()
+        status = wait_until(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "p.status")))
+        assert status.text.startswith("You told us that you will not be able to attend.")
+    assert statuses(db, event_id) == {invitation_id: RegistrationStatus.DECLINED}
