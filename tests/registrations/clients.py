@@ -11,10 +11,16 @@ import requests
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def open_page(base: str, token: str) -> tuple[requests.Session, str]:
-    """A fresh browser session that has loaded the page; returns it with the form's CSRF token."""
+# Steps asked on a page of their own before they are taken: that page holds their form.
+ASKED_FIRST = ("cancel", "decline")
+
+
+def open_page(base: str, token: str, action: str = "register") -> tuple[requests.Session, str]:
+    """A fresh browser session that has loaded the page of `action` (the personal page, or the
+    page asking for the step); returns it with the form's CSRF token."""
     session = requests.Session()
-    page = session.get(f"{base}/r/{token}", timeout=60)
+    path = f"/r/{token}/{action}" if action in ASKED_FIRST else f"/r/{token}"
+    page = session.get(f"{base}{path}", timeout=60)
     page.raise_for_status()
     match = CSRF.search(page.text)
     assert match, "the page has no form"
@@ -25,7 +31,7 @@ def click(
     base: str, token: str, action: str = "register", barrier: threading.Barrier | None = None
 ) -> int:
     """Open the page, wait at `barrier` if given, POST the action; returns the POST's status."""
-    session, csrf = open_page(base, token)
+    session, csrf = open_page(base, token, action)
     if barrier is not None:
         barrier.wait(timeout=60)
     response = session.post(

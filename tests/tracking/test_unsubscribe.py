@@ -80,7 +80,10 @@ def test_the_page_shows_the_masked_address_and_changes_nothing_until_the_button(
 
 def test_forged_or_tampered_links_are_refused_and_change_nothing(client, db, settings, network):
     token = unsubscribe_token(settings, contact_id(db, email(5)))
-    for bad in ("nimporte-quoi", token[:-2] + "xx"):
+    # One character of the signature changed where it holds six whole bits (the last one also
+    # holds padding: changing it may leave the signature as it was).
+    tampered = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
+    for bad in ("nimporte-quoi", tampered):
         assert client.post(f"/u/{bad}", data=ONE_CLICK).status_code == 404
     with db.transaction(write=False) as session:
         assert not is_suppressed(session, settings, email(5))
