@@ -23,6 +23,7 @@ organiser           OrganiserView: name, email, phone, phone_uri  every email (f
 recipient           first_name, name, email: tags                 every email (greeting)
 links.register      tag or URL: the personal page                 invitation, follow_up
 links.decline       tag or URL: the page with "Je ne pourrai…"    invitation, follow_up
+links.accept        tag or URL: the page taking an offered seat    seat_offered
 links.manage        tag or URL: the page to cancel, accept…       every transactional email,
                                                                   reminder, event_changed
 links.ics           tag or URL: the .ics of the event             confirmation, reminder,
@@ -49,7 +50,7 @@ The organiser's words (note, access, resources_url) come in French under their n
 English under `<name>_en` (`note_en`); each email takes the one of its language, the other when
 only one is given (`organiser_words`).
 
-Tag names: first_name, name, email (values from `personal_values`), register, decline, manage,
+Tag names: first_name, name, email (values from `personal_values`), register, decline, accept, manage,
 ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a tag of another
 name (`%%link_register%%`) keeps that name.
 """
@@ -69,7 +70,7 @@ from service.mail.envelope import html_tag, text_tag
 from service.mail.render import format_date, language_of, translations
 
 RECIPIENT_TAGS = ("first_name", "name", "email")
-LINK_NAMES = ("register", "decline", "manage", "ics", "unsubscribe")
+LINK_NAMES = ("register", "decline", "accept", "manage", "ics", "unsubscribe")
 PERSONAL_TAGS = ("waitlist_position", "offer_deadline")
 SAFE_SCHEMES = ("https", "http", "mailto", "tel")
 # What an organiser writes for a campaign's emails (its `extra`), in French under these names

@@ -28,7 +28,7 @@ from service.registrations.models import (
     RegistrationStatus,
     Step,
 )
-from service.registrations.personal_link import PersonalLink, open_link
+from service.registrations.personal_link import PersonalLink, Standing, open_link
 from service.registrations.tickets import spaced, ticket_code, ticket_image
 from service.security import LinkRefused
 from service.text import one_line
@@ -52,6 +52,14 @@ def lang_args() -> dict[str, Any]:
     return {"lang": lang} if lang in ("fr", "en") else {}
 
 
+def _offer_expired(registration: Standing) -> bool:
+    return (
+        registration.status is RegistrationStatus.OFFERED
+        and registration.offer_expires_at is not None
+        and registration.offer_expires_at <= utcnow()
+    )
+
+
 def invitation_page(
     link: PersonalLink,
     token: str,
@@ -62,12 +70,7 @@ def invitation_page(
     """The page of a personal link: the event, the person's state and what they can do."""
     event, registration = link.event, link.registration
     now = utcnow()
-    offer_expired = bool(
-        registration is not None
-        and registration.status is RegistrationStatus.OFFERED
-        and registration.offer_expires_at is not None
-        and registration.offer_expires_at <= now
-    )
+    offer_expired = registration is not None and _offer_expired(registration)
     ticket = None
     if registration is not None and registration.status is RegistrationStatus.CONFIRMED:
         code = ticket_code(
@@ -197,7 +200,8 @@ def step_page(token: str, step: Step) -> BaseResponse | str:
         link = open_link(session, get_settings(), token)
         registration = link.registration
         status = registration.status if registration else None
-        if not _changes(step, status) or link.event.cancelled_at is not None:
+        expired = registration is not None and _offer_expired(registration)
+        if not _changes(step, status) or expired or link.event.cancelled_at is not None:
             return show_again(token)  # nothing to ask: their own page says where they stand
     return render_template(
         "public/step.html",
@@ -222,6 +226,12 @@ def decline_page(token: str) -> BaseResponse | str:
 def cancel_page(token: str) -> BaseResponse | str:
     """What cancelling means (the seat goes on; coming back means waiting), asked first."""
     return step_page(token, Step.CANCEL)
+
+
+@public.get("/r/<token>/accept")
+def accept_page(token: str) -> BaseResponse | str:
+    """ "J'accepte la place" from the email: the deadline in one line above the one button."""
+    return step_page(token, Step.ACCEPT)
 
 
 @public.post("/r/<token>/decline")

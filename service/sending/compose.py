@@ -123,6 +123,7 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
         values |= {
             "register": page,
             "decline": f"{page}/decline",
+            "accept": f"{page}/accept",
             "manage": page,
             "ics": f"{page}/event.ics",
         }

@@ -71,3 +71,43 @@ def test_the_decline_link_of_the_invitation_email_is_the_decline_page(db, factor
     values, _ = personal_values(settings, row)
     assert values["decline"] == f"{values['register']}/decline"
     assert session.scalar(select(Registration)) is None
+
+
+def test_the_offered_seat_link_says_it_in_one_line_above_one_button(db, factory, client):
+    event_id = factory.event(
+        capacity=1, registration={"waitlist_policy": "offer", "claim_window_hours": 24}
+    )
+    first, second = factory.invitees(event_id, 2)
+    for invitee in (first, second):
+        act(db, invitee.invitation_id, services.register, {})
+    act(db, first.invitation_id, services.cancel)
+    page = client.get(f"/r/{second.token}/accept")
+    said = Page(page.text)
+    assert page.status_code == 200
+    assert _forms(page.text) == [f"/r/{second.token}/accept"]  # one button, the POST
+    assert "Une place s'est libérée pour vous : elle vous est réservée jusqu'au" in said.text
+    assert said.text.count("J'accepte la place") == 1  # the button, not a second label
+    assert statuses(db, event_id)[second.invitation_id] is S.OFFERED  # the GET took nothing
+    english = Page(client.get(f"/r/{second.token}/accept?lang=en").text).text
+    assert "it is held for you until" in english and "Accept the place" in english
+    # Taken already (or never offered): the link opens the person's own page.
+    act(db, second.invitation_id, services.accept_offer)
+    again = client.get(f"/r/{second.token}/accept")
+    assert (again.status_code, again.headers["Location"]) == (303, f"/r/{second.token}")
+    assert client.get(f"/r/{first.token}/accept").status_code == 303
+
+
+def test_the_seat_offered_email_links_its_button_to_the_accept_page(db, factory, settings):
+    from service.db import utcnow
+    from service.sending.compose import Claimed, personal_values
+
+    event_id = factory.event()
+    (invitee,) = factory.invitees(event_id, 1)
+    with db.transaction(write=False) as session:
+        from service.registrations.models import Invitation
+
+        public_id = session.get(Invitation, invitee.invitation_id).public_id
+    row = Claimed(1, 0, utcnow(), "seat_offered", "fr", event_id, None, {}, 1, invitee.email,
+                  "", "", public_id, 1)  # fmt: skip
+    values, _ = personal_values(settings, row)
+    assert values["accept"] == f"{values['manage']}/accept"
