@@ -80,6 +80,12 @@ class Seats:
     held: int
     waiting: int
 
+    @property
+    def full(self) -> bool:
+        """Whether someone registering now would wait: no seat free, or people waiting already
+        (the condition of services._FREE, read without the lock: the click decides)."""
+        return self.waiting > 0 or self.held >= self.capacity
+
 
 @dataclass(frozen=True)
 class PersonalLink:

@@ -80,6 +80,7 @@ def invitation_page(
     return render_template(
         "public/invitation.html",
         ticket=ticket,
+        seats=link.seats,
         waitlist_rank=registration.waitlist_rank if registration else None,
         event=event,
         contact=link.invitee,

@@ -70,9 +70,10 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         status_says(a, "Claire Martin, votre inscription est confirmée.")
         assert a.find_element(By.CSS_SELECTOR, "p.status").get_attribute("role") == "status"
 
-        # B registers with a click: the seat is taken, B waits first in line.
+        # B sees that the seat is taken before the click, and joins the waitlist: first in line.
         b.get(f"{base}/r/{token_b}")
-        button(b, "S'inscrire").click()
+        wait_for_text(b, "#full", "La rencontre est complète.")
+        button(b, "M'inscrire sur la liste d'attente").click()
         status_says(b, "vous êtes inscrit·e sur la liste d'attente, en position 1.")
 
         # A cancels: a page says first what it means (the seat goes on; coming back means
@@ -91,10 +92,11 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         button(b, "J'accepte la place").click()
         status_says(b, "Karim Benali, votre inscription est confirmée.")
 
-        # And A's page, opened again, shows the cancellation and the form to register again.
+        # And A's page, opened again, shows the cancellation and the form to come back: behind
+        # the waitlist, as it says, since the one seat is B's.
         a.get(f"{base}/r/{token_a}")
         status_says(a, "Votre inscription est annulée.")
-        button(a, "S'inscrire")
+        button(a, "M'inscrire sur la liste d'attente")
 
 
 def test_a_forwarded_link_sends_the_colleague_their_own_link(

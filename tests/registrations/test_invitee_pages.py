@@ -1,0 +1,44 @@
+"""What an invitee reads on their page before and after each click: a full event says so before
+the click; a seat is never lost by surprise."""
+
+from __future__ import annotations
+
+from service.registrations import services
+from service.registrations.models import RegistrationStatus as S
+from tests.helpers import act, statuses
+from tests.registrations.test_pages import Page
+
+
+def _said(client, token: str, lang: str = "fr") -> str:
+    return Page(client.get(f"/r/{token}?lang={lang}").text).text
+
+
+def test_a_full_event_says_so_before_the_click_and_labels_its_button(db, factory, client):
+    event_id = factory.event(capacity=1)
+    seated, waiting, newcomer = factory.invitees(event_id, 3)
+    before = _said(client, newcomer.token)
+    assert "S'inscrire" in before and "complète" not in before
+    act(db, seated.invitation_id, services.register, {})
+    full = _said(client, newcomer.token)
+    assert "La rencontre est complète." in full
+    assert "M'inscrire sur la liste d'attente" in full and "S'inscrire" not in full
+    act(db, waiting.invitation_id, services.register, {})
+    assert "La rencontre est complète et 1 personne attend déjà une place." in _said(
+        client, newcomer.token
+    )
+    english = _said(client, newcomer.token, "en")
+    assert "The event is full and 1 person is already waiting for a seat." in english
+    assert "Join the waiting list" in english
+    act(db, newcomer.invitation_id, services.register, {})
+    assert statuses(db, event_id)[newcomer.invitation_id] is S.WAITLISTED  # what it said
+
+
+def test_a_free_seat_with_people_waiting_still_means_waiting(db, factory, client):
+    event_id = factory.event(capacity=1, registration={"waitlist_policy": "manual"})
+    seated, waiting, newcomer = factory.invitees(event_id, 3)
+    act(db, seated.invitation_id, services.register, {})
+    act(db, waiting.invitation_id, services.register, {})
+    act(db, seated.invitation_id, services.cancel)  # a seat is free; the organiser decides
+    said = _said(client, newcomer.token)
+    assert "1 personne attend déjà une place" in said
+    assert "M'inscrire sur la liste d'attente" in said
