@@ -42,3 +42,36 @@ def test_a_free_seat_with_people_waiting_still_means_waiting(db, factory, client
     said = _said(client, newcomer.token)
     assert "1 personne attend déjà une place" in said
     assert "M'inscrire sur la liste d'attente" in said
+
+
+def _come_back_form(html: str) -> tuple[bool, bool]:
+    """Whether the page has a register form, and whether it sits folded in « Finalement, je
+    souhaite venir »."""
+    page = Page(html)
+    tags = [(tag, attributes) for tag, attributes in page.elements]
+    forms = [i for i, (tag, a) in enumerate(tags) if tag == "form" and "/register" in a["action"]]
+    folds = [i for i, (tag, a) in enumerate(tags) if tag == "details" and "open" not in a]
+    return bool(forms), bool(forms and folds and folds[0] < forms[0])
+
+
+def test_after_handing_over_the_page_shows_the_declined_state_not_the_form(db, factory, client):
+    from tests.registrations.test_forwarding import post
+
+    event_id = factory.event()
+    (person,) = factory.invitees(event_id, 1)
+    html = post(client, person.token, "transfer", colleague_email="lea@example.org").text
+    said = Page(html).text
+    assert "votre collègue va y recevoir sa propre invitation" in said
+    assert "Vous avez indiqué que vous ne pourrez pas venir." in said
+    assert _come_back_form(html) == (True, True)  # coming after all: one click away, folded
+    assert statuses(db, event_id)[person.invitation_id] is S.DECLINED
+    # The same on every later visit, in English too.
+    again = client.get(f"/r/{person.token}?lang=en").text
+    assert "You told us that you will not be able to attend." in Page(again).text
+    assert _come_back_form(again) == (True, True)
+
+
+def test_a_new_invitee_sees_the_form_unfolded(db, factory, client):
+    event_id = factory.event()
+    (person,) = factory.invitees(event_id, 1)
+    assert _come_back_form(client.get(f"/r/{person.token}").text) == (True, False)

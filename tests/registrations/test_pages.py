@@ -35,7 +35,7 @@ PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "service" / "translations"
 CSS = ROOT / "service" / "static" / "convier.css"
-ASKED_FIRST = ("decline", "cancel")  # their GET is a page asking for the step
+ASKED_FIRST = ("decline", "cancel", "accept")  # their GET is a page asking for the step
 ACTIONS = ("register", "decline", "cancel", "accept", "release")
 FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 QUESTIONS = [
@@ -752,7 +752,7 @@ def test_mail_scanners_opening_every_public_link_change_nothing(db, factory, app
                     ).status_code
                 )
                 for action in ACTIONS:
-                    # Declining and cancelling have a page that asks first (or sends the person
+                    # Declining, cancelling and taking an offered seat have a page that asks first
                     # back to their own page); the other steps answer POST only.
                     kind = "asked" if action in ASKED_FIRST else "action"
                     seen[kind].add(
