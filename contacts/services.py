@@ -29,12 +29,13 @@ def clean_email(address: str) -> str:
 
 
 def get_or_create_contact(
-    session: Session, email: str, name: str = "", language: str = "fr"
+    session: Session, email: str, name: str | tuple[str, str] = "", language: str = "fr"
 ) -> Contact:
-    """The contact of `email`, created when unknown; empty names are filled from `name`."""
+    """The contact of `email`, created when unknown; empty names are filled from `name`, a full
+    name (split at its first space) or the pair (first name, family name)."""
     address = clean_email(email)
     contact = session.scalar(select(Contact).where(Contact.email == address))
-    first, last = cleaning.split_name(name)
+    first, last = cleaning.split_name(name) if isinstance(name, str) else name
     if contact is None:
         contact = Contact(email=address, first_name=first, last_name=last, language=language)
         session.add(contact)

@@ -79,16 +79,30 @@ def event_promote(ctx: Context, event_id: int) -> None:
 @click.command("invite", cls=ConvierCommand)
 @click.option("--event", "event_id", required=True, type=int)
 @click.option("--email", required=True)
-@click.option("--name", default="")
+@click.option("--name", default="", help="The full name, split at its first space.")
+@click.option("--first-name", default="", help="The first name (instead of --name).")
+@click.option("--last-name", default="", help="The family name (instead of --name).")
 @click.option("--lang", "language", type=click.Choice(["fr", "en"]), default="fr")
 @click.option("--send", is_flag=True, help="Email the invitation too (through the outbox).")
 @pass_ctx
 def invite_command(
-    ctx: Context, event_id: int, email: str, name: str, language: str, send: bool
+    ctx: Context,
+    event_id: int,
+    email: str,
+    name: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    send: bool,
 ) -> None:
     """Invite one address and print its personal link; --send emails the invitation too."""
+    if name and (first_name or last_name):
+        raise click.UsageError("give --name, or --first-name and --last-name, not both")
+    person = (first_name, last_name) if first_name or last_name else name
     with ctx.db.transaction() as session:
-        invitation = invite_one(session, ctx.settings, event_id, email, name, send, "cli", language)
+        invitation = invite_one(
+            session, ctx.settings, event_id, email, person, send, "cli", language
+        )
         link = invitation_link(ctx.settings, invitation)
     click.echo(link)  # once committed: never a link to an invitation that does not exist
     if send:

@@ -35,7 +35,7 @@ def invite(
     settings: Settings,
     event_id: int,
     email: str,
-    name: str = "",
+    name: str | tuple[str, str] = "",
     language: str = "fr",
 ) -> Invitation:
     """The invitation of this address to the event, created once whatever the number of calls;
@@ -43,7 +43,8 @@ def invite(
     get_event(session, event_id)
     if is_suppressed(session, settings, email):
         raise SuppressedAddress(email)
-    contact = get_or_create_contact(session, email, one_line(name), language)
+    typed = one_line(name) if isinstance(name, str) else (one_line(name[0]), one_line(name[1]))
+    contact = get_or_create_contact(session, email, typed, language)
     invitation = session.scalar(
         select(Invitation).where(
             Invitation.event_id == event_id, Invitation.contact_id == contact.id

@@ -51,7 +51,7 @@ def invite_one(
     settings: Settings,
     event_id: int,
     email: str,
-    name: str,
+    name: str | tuple[str, str],
     send: bool,
     actor: str,
     language: str = "fr",

@@ -175,3 +175,23 @@ def test_help_imports_no_command_and_no_database_layer():
     assert "sqlalchemy" not in loaded
     assert "celery" not in loaded
     assert "service.registrations" not in loaded
+
+
+def test_invite_takes_a_first_and_a_family_name_apart(db, event_file):
+    from contacts.models import Contact
+
+    run("event", "create", "--file", str(event_file))
+    run("invite", "--event", "1", "--email", "marie@example.org",
+        "--first-name", "Marie", "--last-name", "de La Tour du Pin")  # fmt: skip
+    run("invite", "--event", "1", "--email", "moi@example.org", "--name", "Me")
+    refused = CliRunner().invoke(
+        main, ["invite", "--event", "1", "--email", "x@example.org", "--name", "A B",
+               "--last-name", "B"],  # fmt: skip
+    )
+    assert refused.exit_code == 2 and "not both" in refused.output
+    with db.transaction(write=False) as session:
+        names = {c.email: (c.first_name, c.last_name) for c in session.scalars(select(Contact))}
+    assert names == {
+        "marie@example.org": ("Marie", "de La Tour du Pin"),
+        "moi@example.org": ("Me", ""),
+    }
