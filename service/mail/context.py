@@ -20,7 +20,7 @@ event               EventView: title, subtitle, date, date_short, every email (f
                                                                   invitation, follow_up; is_full
                                                                   in follow_up
 organiser           OrganiserView: name, email, phone, phone_uri  every email (footer)
-recipient           first_name, name, email: tags                 every email (greeting)
+recipient           first_name, name, email, greeting: tags       every email (greeting)
 links.register      tag or URL: the personal page                 invitation, follow_up
 links.decline       tag or URL: the page with "Je ne pourrai…"    invitation, follow_up
 links.accept        tag or URL: the page taking an offered seat    seat_offered
@@ -50,8 +50,8 @@ The organiser's words (note, access, resources_url) come in French under their n
 English under `<name>_en` (`note_en`); each email takes the one of its language, the other when
 only one is given (`organiser_words`).
 
-Tag names: first_name, name, email (values from `personal_values`), register, decline, accept, manage,
-ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a tag of another
+Tag names: first_name, name, email, greeting (values from `personal_values`), register, decline,
+accept, manage, ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a tag of another
 name (`%%link_register%%`) keeps that name.
 """
 
@@ -69,7 +69,7 @@ from service.mail.attachments import TICKET_CONTENT_ID
 from service.mail.envelope import html_tag, text_tag
 from service.mail.render import format_date, language_of, translations
 
-RECIPIENT_TAGS = ("first_name", "name", "email")
+RECIPIENT_TAGS = ("first_name", "name", "email", "greeting")
 LINK_NAMES = ("register", "decline", "accept", "manage", "ics", "unsubscribe")
 PERSONAL_TAGS = ("waitlist_position", "offer_deadline")
 SAFE_SCHEMES = ("https", "http", "mailto", "tel")
@@ -280,7 +280,14 @@ def organiser_words(extra: dict[str, Any], language: str) -> dict[str, str]:
     return lang_of
 
 
-def personal_values(email: str, first_name: str = "", last_name: str = "") -> dict[str, str]:
-    """The values of the recipient tags; a greeting never stays empty (name, else address)."""
-    name = " ".join(p for p in (first_name.strip(), last_name.strip()) if p) or email
-    return {"first_name": first_name.strip() or name, "name": name, "email": email}
+def personal_values(
+    email: str, first_name: str = "", last_name: str = "", language: str = "fr"
+) -> dict[str, str]:
+    """The values of the recipient tags; the greeting calls the person by their first name
+    (else their name), or no one: « Bonjour, » — never by their address."""
+    first = first_name.strip()
+    name = " ".join(p for p in (first, last_name.strip()) if p)
+    called = first or name
+    gettext = translations(language).gettext
+    greeting = gettext("Bonjour %(name)s,") % {"name": called} if called else gettext("Bonjour,")
+    return {"first_name": called, "name": name, "email": email, "greeting": greeting}

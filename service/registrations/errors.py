@@ -24,7 +24,8 @@ class WrongState(Conflict):
 
 
 class InvalidAnswers(Invalid):
-    """Answers are missing or wrong; `fields` maps each question key to the reason."""
+    """Answers are missing or wrong; `fields` maps each question key (or name field of the
+    registration form) to the reason."""
 
     def __init__(self, errors: dict[str, str]):
         message = "; ".join(f"{key}: {reason}" for key, reason in errors.items())

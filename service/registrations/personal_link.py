@@ -38,6 +38,11 @@ class Invitee:
     responded_at: datetime | None
 
     @property
+    def name(self) -> str:
+        """First and last name; "" when none is known (greet neutrally, never by address)."""
+        return display_name(self.first_name, self.last_name, "")
+
+    @property
     def display_name(self) -> str:
         """First and last name, or the address when no name is known."""
         return display_name(self.first_name, self.last_name, self.email)

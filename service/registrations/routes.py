@@ -18,7 +18,13 @@ from service.events.colours import darker
 from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.registrations import services
-from service.registrations.errors import OfferExpired, RegistrationClosed, WrongState
+from service.registrations.answers import clean_answers
+from service.registrations.errors import (
+    InvalidAnswers,
+    OfferExpired,
+    RegistrationClosed,
+    WrongState,
+)
 from service.registrations.forwarding import ForwardLimitReached
 from service.registrations.invitations import find_invitation
 from service.registrations.models import (
@@ -38,6 +44,7 @@ public = Blueprint("public", __name__)
 Change = Callable[[Session, Invitation, datetime | None], Registration]
 Action = Callable[[str], None]
 NAME_FIELDS = ("first_name", "last_name", "organisation")
+NAMES_REQUIRED = ("first_name", "last_name")
 # What the page says above its buttons when a step is refused (templates/public/invitation.html).
 NOTICES = {
     RegistrationClosed: "closed",
@@ -167,6 +174,24 @@ def _on_invitation(change: Change) -> Action:
     return act
 
 
+def _missing_names(link: PersonalLink, typed: dict[str, str]) -> dict[str, str]:
+    """The names asked for: those neither typed nor known already (greetings and the sign-in
+    sheet need them)."""
+    return {
+        field: "required"
+        for field in NAMES_REQUIRED
+        if not typed[field] and not getattr(link.invitee, field)
+    }
+
+
+def _answer_errors(link: PersonalLink, answers: dict[str, str]) -> dict[str, str]:
+    try:
+        clean_answers(link.event, answers)
+    except InvalidAnswers as refusal:
+        return refusal.fields
+    return {}
+
+
 def _register(token: str) -> None:
     # The link is read first, in a transaction of its own, so that the write transaction (on
     # SQLite, the database's write lock) holds the writes only. What was read may be out of date
@@ -176,6 +201,8 @@ def _register(token: str) -> None:
     form = request.form
     answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
     typed = {field: one_line(form.get(field, ""))[:200] for field in NAME_FIELDS}
+    if missing := _missing_names(link, typed):
+        raise InvalidAnswers(missing | _answer_errors(link, answers))  # every fault at once
     changed = {f: v for f, v in typed.items() if v and v != getattr(link.invitee, f)}
     with get_db().transaction() as session:
         services.register(session, link, answers)

@@ -112,7 +112,7 @@ def reply_to(settings: Settings, event: Event) -> Address | None:
 
 def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], dict[str, str]]:
     """The recipient's substitutions and headers (links carry signed tokens, no personal data)."""
-    values = person_values(row.email, row.first_name, row.last_name)
+    values = person_values(row.email, row.first_name, row.last_name, row.language)
     values["reply"] = row.public_id or ""
     values["unsubscribe"] = f"{settings.base_url}/u/{unsubscribe_token(settings, row.contact_id)}"
     if row.public_id:

@@ -216,7 +216,7 @@ def test_every_email_has_a_one_line_subject_a_text_part_and_the_organiser(
     email = render(event, settings, name, language)
     assert email.subject
     assert "\n" not in email.subject
-    assert "%%first_name%%" in email.text
+    assert "%%greeting%%" in email.text  # the greeting, personal to each recipient
     assert "debora@lelabo-ess.org" in email.text
     assert "01 80 05 82 00" in email.text
     assert all(len(line) <= 76 for line in email.text.splitlines() if " " in line.strip())
@@ -342,18 +342,21 @@ def test_english_emails_hold_no_french_but_the_organisers_words(event, settings,
     for words in ("Bonjour", "S'inscrire", "Se désinscrire", "Pour toute information", "mercredi"):
         assert words not in email.text, words
         assert words not in email.subject, words
-    assert "Hello %%first_name%%," in email.text
+    assert "%%greeting%%" in email.text
     assert "For further information:" in email.text
 
 
-def test_the_greeting_never_stays_empty():
+def test_the_greeting_names_the_person_or_no_one_never_their_address():
     assert personal_values("claire@example.org", "Claire", "Martin") == {
         "first_name": "Claire",
         "name": "Claire Martin",
         "email": "claire@example.org",
+        "greeting": "Bonjour Claire,",
     }
-    assert personal_values("k@example.org", "", "Benali")["first_name"] == "Benali"
-    assert personal_values("k@example.org")["first_name"] == "k@example.org"
+    assert personal_values("k@example.org", "", "Benali")["greeting"] == "Bonjour Benali,"
+    assert personal_values("k@example.org", " ", "")["greeting"] == "Bonjour,"
+    assert personal_values("k@example.org", language="en")["greeting"] == "Hello,"
+    assert personal_values("k@example.org", "Karim", language="en")["greeting"] == "Hello Karim,"
 
 
 # --- attachments ---------------------------------------------------------------------------------

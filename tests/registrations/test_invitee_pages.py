@@ -75,3 +75,61 @@ def test_a_new_invitee_sees_the_form_unfolded(db, factory, client):
     event_id = factory.event()
     (person,) = factory.invitees(event_id, 1)
     assert _come_back_form(client.get(f"/r/{person.token}").text) == (True, False)
+
+
+def test_names_are_asked_for_until_the_contact_has_them(db, factory, client):
+    from service.registrations.personal_link import Invitee
+    from tests.registrations.test_forwarding import CSRF
+    from tests.registrations.test_pages import new_invitee
+
+    event_id = factory.event()
+    invitation_id, token = new_invitee(factory, event_id, "anonyme@example.org", "")
+    page = client.get(f"/r/{token}").text
+    fields = {a["id"]: a for tag, a in Page(page).elements if tag == "input" and "id" in a}
+    assert "required" in fields["first_name"] and "required" in fields["last_name"]
+    assert "required" not in fields["organisation"]
+    csrf = CSRF.search(page).group(1)
+    refused = client.post(f"/r/{token}/register", data={"csrf_token": csrf, "first_name": "Ada"})
+    said = Page(refused.text).text
+    assert refused.status_code == 422
+    assert "Merci d'indiquer votre nom." in said and "votre prénom" not in said
+    assert 'id="last_name-error"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert 'value="Ada"' in refused.text  # what was typed stays
+    assert statuses(db, event_id) == {}  # nothing stored
+    done = client.post(
+        f"/r/{token}/register",
+        data={"csrf_token": csrf, "first_name": "Ada", "last_name": "Lovelace"},
+    )
+    assert done.status_code == 303
+    assert "Ada Lovelace, votre inscription est confirmée." in _said(client, token)
+    with db.transaction(write=False) as session:
+        from service.registrations.models import Invitation
+
+        invitee = Invitee.of(session.get(Invitation, invitation_id))
+    assert (invitee.first_name, invitee.last_name) == ("Ada", "Lovelace")
+
+
+def test_a_known_name_need_not_be_typed_again(db, factory, client):
+    from tests.registrations.test_forwarding import CSRF
+
+    event_id = factory.event()
+    (person,) = factory.invitees(event_id, 1)  # « Personne 0 »
+    page = client.get(f"/r/{person.token}").text
+    fields = {a["id"]: a for tag, a in Page(page).elements if tag == "input" and "id" in a}
+    assert "required" not in fields["first_name"]
+    csrf = CSRF.search(page).group(1)
+    cleared = {"csrf_token": csrf, "first_name": "", "last_name": ""}
+    assert client.post(f"/r/{person.token}/register", data=cleared).status_code == 303
+    assert "Personne 0, votre inscription est confirmée." in _said(client, person.token)
+
+
+def test_a_person_without_a_name_is_greeted_neutrally_never_by_address(db, factory, client):
+    from tests.registrations.test_pages import new_invitee
+
+    event_id = factory.event()
+    invitation_id, token = new_invitee(factory, event_id, "anonyme@example.org", "")
+    act(db, invitation_id, services.register, {})  # registered by the API, without a name
+    said = _said(client, token)
+    assert "Votre inscription est confirmée." in said
+    assert "anonyme@example.org, votre" not in said
+    assert "Your registration is confirmed." in _said(client, token, "en")
