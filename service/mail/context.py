@@ -51,8 +51,8 @@ English under `<name>_en` (`note_en`); each email takes the one of its language,
 only one is given (`organiser_words`).
 
 Tag names: first_name, name, email, greeting (values from `personal_values`), register, decline,
-accept, manage, ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a tag of another
-name (`%%link_register%%`) keeps that name.
+accept, manage, ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a
+tag of another name (`%%link_register%%`) keeps that name.
 """
 
 from __future__ import annotations

@@ -17,11 +17,13 @@ def test_a_full_event_says_so_before_the_click_and_labels_its_button(db, factory
     event_id = factory.event(capacity=1)
     seated, waiting, newcomer = factory.invitees(event_id, 3)
     before = _said(client, newcomer.token)
-    assert "S'inscrire" in before and "complète" not in before
+    assert "S'inscrire" in before
+    assert "complète" not in before
     act(db, seated.invitation_id, services.register, {})
     full = _said(client, newcomer.token)
     assert "La rencontre est complète." in full
-    assert "M'inscrire sur la liste d'attente" in full and "S'inscrire" not in full
+    assert "M'inscrire sur la liste d'attente" in full
+    assert "S'inscrire" not in full
     act(db, waiting.invitation_id, services.register, {})
     assert "La rencontre est complète et 1 personne attend déjà une place." in _said(
         client, newcomer.token
@@ -86,14 +88,17 @@ def test_names_are_asked_for_until_the_contact_has_them(db, factory, client):
     invitation_id, token = new_invitee(factory, event_id, "anonyme@example.org", "")
     page = client.get(f"/r/{token}").text
     fields = {a["id"]: a for tag, a in Page(page).elements if tag == "input" and "id" in a}
-    assert "required" in fields["first_name"] and "required" in fields["last_name"]
+    assert "required" in fields["first_name"]
+    assert "required" in fields["last_name"]
     assert "required" not in fields["organisation"]
     csrf = CSRF.search(page).group(1)
     refused = client.post(f"/r/{token}/register", data={"csrf_token": csrf, "first_name": "Ada"})
     said = Page(refused.text).text
     assert refused.status_code == 422
-    assert "Merci d'indiquer votre nom." in said and "votre prénom" not in said
-    assert 'id="last_name-error"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert "Merci d'indiquer votre nom." in said
+    assert "votre prénom" not in said
+    assert 'id="last_name-error"' in refused.text
+    assert 'aria-invalid="true"' in refused.text
     assert 'value="Ada"' in refused.text  # what was typed stays
     assert statuses(db, event_id) == {}  # nothing stored
     done = client.post(

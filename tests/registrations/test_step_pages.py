@@ -89,7 +89,8 @@ def test_the_offered_seat_link_says_it_in_one_line_above_one_button(db, factory,
     assert said.text.count("J'accepte la place") == 1  # the button, not a second label
     assert statuses(db, event_id)[second.invitation_id] is S.OFFERED  # the GET took nothing
     english = Page(client.get(f"/r/{second.token}/accept?lang=en").text).text
-    assert "it is held for you until" in english and "Accept the place" in english
+    assert "it is held for you until" in english
+    assert "Accept the place" in english
     # Taken already (or never offered): the link opens the person's own page.
     act(db, second.invitation_id, services.accept_offer)
     again = client.get(f"/r/{second.token}/accept")
