@@ -138,3 +138,28 @@ def test_a_person_without_a_name_is_greeted_neutrally_never_by_address(db, facto
     assert "Votre inscription est confirmée." in said
     assert "anonyme@example.org, votre" not in said
     assert "Your registration is confirmed." in _said(client, token, "en")
+
+
+def _header_title_footer(html: str) -> tuple[str, str, str]:
+    header = html[html.index('<header class="site">') : html.index("</header>")]
+    footer = html[html.index('<footer class="site">') :]
+    title = Page(html[html.index("<title>") : html.index("</title>")]).text
+    return Page(header).text, title, Page(footer).text
+
+
+def test_the_organiser_invites_and_the_tool_keeps_to_the_footer(db, factory, client):
+    event_id = factory.event(organiser={"name": "Le Labo de l'ESS", "email": "x@example.org"})
+    (person,) = factory.invitees(event_id, 1)
+    for path in (f"/r/{person.token}", f"/r/{person.token}/decline?lang=en"):
+        header, title, footer = _header_title_footer(client.get(path).text)
+        assert header.startswith("Le Labo de l'ESS")
+        assert "Convier" not in header
+        assert title.endswith("— Le Labo de l'ESS")
+        assert "Convier" not in title
+        assert "Convier" in footer
+    # An event that names no organiser shows no one's name rather than the tool's.
+    anonymous = factory.event(organiser={"name": "", "email": "x@example.org"})
+    (other,) = factory.invitees(anonymous, 1, prefix="other")
+    header, title, _ = _header_title_footer(client.get(f"/r/{other.token}").text)
+    assert "Convier" not in header
+    assert "Convier" not in title
