@@ -43,6 +43,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from service.manage import labels as manage_labels
     from service.manage.routes import manage
     from service.registrations import page_cache
+    from service.registrations.answer_routes import answers
     from service.registrations.forwarding_routes import forwarded
     from service.registrations.routes import public
     from service.tracking.report_routes import reports
@@ -76,6 +77,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(public)
     app.register_blueprint(forwarded)
+    app.register_blueprint(answers)
     app.register_blueprint(tracking)
     app.register_blueprint(reports)
     app.register_blueprint(api)
@@ -85,7 +87,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     limits.init_app(
         app,
         settings,
-        public=[public, forwarded, tracking, reports],
+        public=[public, forwarded, answers, tracking, reports],
         authenticated=[api],
         sign_in=[accounts],
     )

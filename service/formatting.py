@@ -50,11 +50,14 @@ def role_label(role: SpeakerRole) -> str:
     return str(label) if label is not None else ""
 
 
+def question_in(question: Question, language: str) -> str:
+    """The question in `language`; the French label when no English one is given."""
+    return question.label_en if language == "en" and question.label_en else question.label
+
+
 def question_label(question: Question) -> str:
-    """The question in the page's language; the French label when no English one is given."""
-    if _is_english() and question.label_en:
-        return question.label_en
-    return question.label
+    """The question in the page's language."""
+    return question_in(question, "en" if _is_english() else "fr")
 
 
 def lang_url(code: str) -> str:

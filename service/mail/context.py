@@ -23,7 +23,10 @@ organiser           OrganiserView: name, email, phone, phone_uri  every email (f
 recipient           first_name, name, email, greeting: tags       every email (greeting)
 links.register      tag or URL: the personal page                 invitation, follow_up
 links.decline       tag or URL: the page with "Je ne pourrai…"    invitation, follow_up
-links.accept        tag or URL: the page taking an offered seat    seat_offered
+links.accept        tag or URL: the page taking an offered seat   seat_offered
+links.change_answers
+                    tag or URL: the page changing one's answers   confirmation,
+                                                                  confirmed_from_waitlist
 links.manage        tag or URL: the page to cancel, accept…       every transactional email,
                                                                   reminder, event_changed
 links.ics           tag or URL: the .ics of the event             confirmation, reminder,
@@ -32,6 +35,8 @@ links.unsubscribe   tag or URL: the unsubscribe page              campaign email
 waitlist_position   tag: the person's rank                        waitlisted
 offer_deadline      tag: the deadline, formatted by the sender    seat_offered
                     (render.format_date(…, "deadline", …))
+answers             tag: « question : answer » lines, as the      confirmation,
+                    person answered (when event.has_questions)    confirmed_from_waitlist
 ticket_cid          Content-ID of the QR code, "" for none        confirmation,
                                                                   confirmed_from_waitlist
 note                organiser's words, "" for none (extra)        invitation, follow_up, reminder,
@@ -51,8 +56,8 @@ English under `<name>_en` (`note_en`); each email takes the one of its language,
 only one is given (`organiser_words`).
 
 Tag names: first_name, name, email, greeting (values from `personal_values`), register, decline,
-accept, manage, ics, unsubscribe (the links), waitlist_position, offer_deadline. A link given as a
-tag of another name (`%%link_register%%`) keeps that name.
+accept, change_answers, manage, ics, unsubscribe (the links), waitlist_position, offer_deadline,
+answers. A link given as a tag of another name (`%%link_register%%`) keeps that name.
 """
 
 from __future__ import annotations
@@ -70,8 +75,8 @@ from service.mail.envelope import html_tag, text_tag
 from service.mail.render import format_date, language_of, translations
 
 RECIPIENT_TAGS = ("first_name", "name", "email", "greeting")
-LINK_NAMES = ("register", "decline", "accept", "manage", "ics", "unsubscribe")
-PERSONAL_TAGS = ("waitlist_position", "offer_deadline")
+LINK_NAMES = ("register", "decline", "accept", "change_answers", "manage", "ics", "unsubscribe")
+PERSONAL_TAGS = ("waitlist_position", "offer_deadline", "answers")
 SAFE_SCHEMES = ("https", "http", "mailto", "tel")
 # What an organiser writes for a campaign's emails (its `extra`), in French under these names
 # and in English under the name and ENGLISH.
@@ -134,6 +139,7 @@ class EventView:
     capacity: int
     seats_free: int
     is_full: bool
+    has_questions: bool  # the confirmations then say the person's answers back
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,7 @@ def event_view(event: Event, language: str, timezone: str) -> EventView:
         capacity=event.capacity,
         seats_free=event.seats_free,
         is_full=event.seats_free == 0,
+        has_questions=bool(event.questions),
     )
 
 

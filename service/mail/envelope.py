@@ -18,6 +18,9 @@ from email.utils import formataddr
 
 from markupsafe import escape
 
+# Tags whose values land in a body only, never in a subject or header: they may span lines.
+BODY_TAGS = frozenset({"answers"})
+
 
 class UnsafeHeader(ValueError):
     """A header value would have broken out of its header (CR or LF) or is otherwise unusable."""
@@ -106,7 +109,7 @@ class Recipient:
     def __post_init__(self) -> None:
         for name, value in (*self.headers.items(), *self.substitutions.items()):
             check_header_value(name, name)
-            check_header_value(name, value)
+            check_header_value(name, value.replace("\n", "") if name in BODY_TAGS else value)
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,12 @@ def html_tag(name: str) -> str:
 
 
 def tag_values(recipient: Recipient) -> dict[str, str]:
-    """Every tag of the recipient with its replacement, escaped where it lands in HTML."""
+    """Every tag of the recipient with its replacement, escaped where it lands in HTML (where a
+    line break of the value is a line break too)."""
     values: dict[str, str] = {}
     for name, value in recipient.substitutions.items():
         values[text_tag(name)] = value
-        values[html_tag(name)] = str(escape(value))
+        values[html_tag(name)] = str(escape(value)).replace("\n", "<br>\n")
     return values
 
 

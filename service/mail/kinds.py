@@ -41,14 +41,15 @@ class EmailKind:
     personal: frozenset[str] = frozenset()
 
 
+ANSWERS = frozenset({"answers"})  # said back in the confirmations
 EMAILS: dict[Email, EmailKind] = {
     Email.INVITATION: EmailKind(campaign=True),
     Email.FOLLOW_UP: EmailKind(campaign=True),
-    Email.CONFIRMATION: EmailKind(calendar="REQUEST", ticket=True),
+    Email.CONFIRMATION: EmailKind(calendar="REQUEST", ticket=True, personal=ANSWERS),
     Email.WAITLISTED: EmailKind(personal=frozenset({"waitlist_position"})),
     Email.SEAT_OFFERED: EmailKind(personal=frozenset({"offer_expires_at"})),
     Email.OFFER_EXPIRED: EmailKind(),
-    Email.CONFIRMED_FROM_WAITLIST: EmailKind(calendar="REQUEST", ticket=True),
+    Email.CONFIRMED_FROM_WAITLIST: EmailKind(calendar="REQUEST", ticket=True, personal=ANSWERS),
     Email.REMINDER: EmailKind(campaign=True),
     Email.CANCELLATION: EmailKind(calendar="CANCEL"),
     Email.EVENT_CHANGED: EmailKind(campaign=True, calendar="REQUEST"),

@@ -1,12 +1,19 @@
-"""Checking the answers given to an event's registration questions."""
+"""The answers given to an event's registration questions: checking them, saying them back in
+the person's language, changing them while the seat (or the place in line) is kept."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from service.events.models import Event, QuestionKind
-from service.registrations.errors import InvalidAnswers
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from service.events.models import Event, Question, QuestionKind
+from service.formatting import question_in
+from service.mail.render import translations
+from service.registrations.errors import InvalidAnswers, WrongState
+from service.registrations.models import Registration, RegistrationStatus
 from service.text import PROSE_CONTROLS
 
 YES = frozenset({"yes", "oui", "true", "on", "1"})
@@ -57,3 +64,51 @@ def clean_answers(event: Event, raw: Mapping[str, Any]) -> dict[str, Any]:
     if errors:
         raise InvalidAnswers(errors)
     return answers
+
+
+# Whose answers may change: the seat (or the place in line) stays as it is.
+CHANGEABLE = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.OFFERED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+def change_answers(
+    session: Session, event: Event, invitation_id: int, raw: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Replace the answers of the invitation's registration, nothing else of it; InvalidAnswers
+    names each bad one, WrongState when the person neither holds a seat nor waits for one."""
+    answers = clean_answers(event, raw)
+    written = session.execute(
+        update(Registration)
+        .where(Registration.invitation_id == invitation_id, Registration.status.in_(CHANGEABLE))
+        .values(answers=answers)
+    )
+    if written.rowcount != 1:  # type: ignore[attr-defined]
+        raise WrongState("only a registration holding or awaiting a seat has answers to change")
+    return answers
+
+
+def _said(question: Question, value: Any, language: str) -> str:
+    gettext = translations(language).gettext
+    if question.kind is QuestionKind.YES_NO:
+        return gettext("oui") if value else gettext("non")
+    return str(value) if value not in (None, "") else "—"
+
+
+def answer_lines(event: Event, answers: Mapping[str, Any], language: str) -> list[tuple[str, str]]:
+    """Each question of the event with the person's answer, in `language`."""
+    return [
+        (question_in(question, language), _said(question, answers.get(question.key), language))
+        for question in event.questions
+    ]
+
+
+def answers_text(event: Event, answers: Mapping[str, Any], language: str) -> str:
+    """The answers, one « question : answer » per line (emails)."""
+    gettext = translations(language).gettext
+    return "\n".join(
+        gettext("%(question)s : %(answer)s") % {"question": question, "answer": answer}
+        for question, answer in answer_lines(event, answers, language)
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from contacts.models import Contact
 from service.db import isoformat
 from service.mail.dispatch import send_after_commit
+from service.mail.kinds import kind_of
 from service.mail.outbox import NewMessage, queue
 from service.registrations.models import Invitation, Registration
 from service.registrations.personal_link import Invitee
@@ -69,13 +70,15 @@ def _message(
         language=language,
         invitation_id=registration.invitation_id,
         registration_id=registration.id,
-        extra=_values(registration),
+        extra=_values(registration, template),
     )
 
 
-def _values(registration: Registration) -> dict[str, Any]:
+def _values(registration: Registration, template: str) -> dict[str, Any]:
     # What the email says about this registration, as it was when the email was decided.
     values: dict[str, Any] = {}
+    if "answers" in kind_of(template).personal:
+        values["answers"] = dict(registration.answers)
     if registration.waitlist_position is not None:
         values["waitlist_position"] = registration.waitlist_position
     if registration.offer_expires_at is not None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -18,7 +19,7 @@ from service.events.colours import darker
 from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.registrations import services
-from service.registrations.answers import clean_answers
+from service.registrations.answers import answer_lines, clean_answers
 from service.registrations.errors import (
     InvalidAnswers,
     OfferExpired,
@@ -59,12 +60,20 @@ def lang_args() -> dict[str, Any]:
     return {"lang": lang} if lang in ("fr", "en") else {}
 
 
-def _offer_expired(registration: Standing) -> bool:
+def offer_lapsed(registration: Standing) -> bool:
+    """Whether the seat offered to the person is past its deadline (the sweep will pass it on)."""
     return (
         registration.status is RegistrationStatus.OFFERED
         and registration.offer_expires_at is not None
         and registration.offer_expires_at <= utcnow()
     )
+
+
+def _answers_said(link: PersonalLink, registration: Standing | None) -> list[tuple[str, str]]:
+    # Said back to whoever holds a seat or waits for one (or came): what the organiser reads.
+    if registration is None or not registration.status.is_active:
+        return []
+    return answer_lines(link.event, registration.answers, str(get_locale()))
 
 
 def invitation_page(
@@ -77,7 +86,7 @@ def invitation_page(
     """The page of a personal link: the event, the person's state and what they can do."""
     event, registration = link.event, link.registration
     now = utcnow()
-    offer_expired = registration is not None and _offer_expired(registration)
+    lapsed = registration is not None and offer_lapsed(registration)
     ticket = None
     if registration is not None and registration.status is RegistrationStatus.CONFIRMED:
         code = ticket_code(
@@ -86,6 +95,7 @@ def invitation_page(
         ticket = {"image": ticket_image(code), "text": spaced(code)}
     return render_template(
         "public/invitation.html",
+        answers=_answers_said(link, registration),
         ticket=ticket,
         seats=link.seats,
         waitlist_rank=registration.waitlist_rank if registration else None,
@@ -95,7 +105,7 @@ def invitation_page(
         status=registration.status.value if registration else None,
         is_open=event.is_open(now),
         has_ended=event.ends_at <= now,
-        offer_expired=offer_expired,
+        offer_expired=lapsed,
         token=token,
         errors=errors or {},
         form=form or {},
@@ -192,18 +202,25 @@ def _answer_errors(link: PersonalLink, answers: dict[str, str]) -> dict[str, str
     return {}
 
 
+def typed_form(link: PersonalLink) -> tuple[dict[str, str], dict[str, str]]:
+    """The answers and the changed names of the form posted; InvalidAnswers for a missing name
+    (with the answers' faults: every fault at once)."""
+    form = request.form
+    answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
+    typed = {field: one_line(form.get(field, ""))[:200] for field in NAME_FIELDS}
+    if missing := _missing_names(link, typed):
+        raise InvalidAnswers(missing | _answer_errors(link, answers))
+    changed = {f: v for f, v in typed.items() if v and v != getattr(link.invitee, f)}
+    return answers, changed
+
+
 def _register(token: str) -> None:
     # The link is read first, in a transaction of its own, so that the write transaction (on
     # SQLite, the database's write lock) holds the writes only. What was read may be out of date
     # by then: the registration service's statements are guarded against that.
     with get_db().transaction(write=False) as session:
         link = open_link(session, get_settings(), token)
-    form = request.form
-    answers = {key.removeprefix("q_"): value for key, value in form.items() if key.startswith("q_")}
-    typed = {field: one_line(form.get(field, ""))[:200] for field in NAME_FIELDS}
-    if missing := _missing_names(link, typed):
-        raise InvalidAnswers(missing | _answer_errors(link, answers))  # every fault at once
-    changed = {f: v for f, v in typed.items() if v and v != getattr(link.invitee, f)}
+    answers, changed = typed_form(link)
     with get_db().transaction() as session:
         services.register(session, link, answers)
         if changed:  # after the seat is decided: rows are locked event first everywhere
@@ -228,7 +245,7 @@ def step_page(token: str, step: Step) -> BaseResponse | str:
         link = open_link(session, get_settings(), token)
         registration = link.registration
         status = registration.status if registration else None
-        expired = registration is not None and _offer_expired(registration)
+        expired = registration is not None and offer_lapsed(registration)
         if not _changes(step, status) or expired or link.event.cancelled_at is not None:
             return show_again(token)  # nothing to ask: their own page says where they stand
     return render_template(

@@ -35,6 +35,7 @@ from service.mail.envelope import (
 from service.mail.kinds import PERSONAL_EXTRA, kind_of
 from service.mail.models import Message
 from service.mail.render import format_date, render_email
+from service.registrations.answers import answers_text
 from service.registrations.models import Invitation, Registration
 from service.registrations.tickets import ticket_code
 from service.security import Purpose, make_token
@@ -110,7 +111,9 @@ def reply_to(settings: Settings, event: Event) -> Address | None:
     return None
 
 
-def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], dict[str, str]]:
+def personal_values(
+    settings: Settings, event: Event, row: Claimed
+) -> tuple[dict[str, str], dict[str, str]]:
     """The recipient's substitutions and headers (links carry signed tokens, no personal data)."""
     values = person_values(row.email, row.first_name, row.last_name, row.language)
     values["reply"] = row.public_id or ""
@@ -124,6 +127,7 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
             "register": page,
             "decline": f"{page}/decline",
             "accept": f"{page}/accept",
+            "change_answers": f"{page}/answers",
             "manage": page,
             "ics": f"{page}/event.ics",
         }
@@ -131,6 +135,8 @@ def personal_values(settings: Settings, row: Claimed) -> tuple[dict[str, str], d
         values["ticket"] = ticket_code(
             settings.signing_keys, row.event_id, row.registration_id, row.ticket_serial
         )
+    if "answers" in row.extra:
+        values["answers"] = answers_text(event, row.extra["answers"], row.language)
     if "waitlist_position" in row.extra:
         values["waitlist_position"] = str(row.extra["waitlist_position"])
     if deadline := row.extra.get("offer_expires_at"):
@@ -175,7 +181,7 @@ def content_for(
 
 def recipient_for(settings: Settings, event: Event, row: Claimed) -> Recipient:
     """One recipient of a batch: address, personal values, headers and own attachments."""
-    values, headers = personal_values(settings, row)
+    values, headers = personal_values(settings, event, row)
     to = Address(row.email, values["name"])
     own: tuple[Attachment, ...] = ()
     kind = kind_of(row.template)

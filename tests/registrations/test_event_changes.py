@@ -189,5 +189,5 @@ def test_the_invitees_page_bears_the_organisers_name(db, factory, client):
     event_id = factory.event(organiser={"name": "Le Labo de l'ESS"})
     person = factory.invitees(event_id, 1)[0]
     page = unescape(client.get(f"/r/{person.token}").text)
-    assert '<span class="brand">Le Labo de l\'ESS</span>' in page
+    assert '<span class="brand"><span lang="fr">Le Labo de l\'ESS</span></span>' in page
     assert "— Le Labo de l'ESS</title>" in page

@@ -163,3 +163,90 @@ def test_the_organiser_invites_and_the_tool_keeps_to_the_footer(db, factory, cli
     header, title, _ = _header_title_footer(client.get(f"/r/{other.token}").text)
     assert "Convier" not in header
     assert "Convier" not in title
+
+
+def _csrf(client, path: str) -> str:
+    from tests.registrations.test_forwarding import CSRF
+
+    return CSRF.search(client.get(path).text).group(1)
+
+
+def test_answers_are_said_back_and_changed_while_the_seat_stays(db, factory, client):
+    from tests.registrations.test_pages import QUESTIONS
+
+    event_id = factory.event(capacity=1, questions=QUESTIONS)
+    seated, waiting = factory.invitees(event_id, 2)
+    act(db, seated.invitation_id, services.register, {"drink": "yes", "diet": "végétarien"})
+    act(db, waiting.invitation_id, services.register, {"diet": "aucun"})
+    said = _said(client, seated.token)
+    assert "Vos réponses" in said
+    assert "Je resterai pour le verre oui" in said
+    assert "Régime alimentaire végétarien" in said
+    english = _said(client, seated.token, "en")
+    assert "I will stay for a drink yes" in english
+    # The change page asks the same as registering, filled with what was answered.
+    page = client.get(f"/r/{seated.token}/answers").text
+    assert 'value="végétarien"' in page
+    form = {"csrf_token": _csrf(client, f"/r/{seated.token}/answers"), "q_diet": ""}
+    refused = client.post(f"/r/{seated.token}/answers", data=form)
+    assert refused.status_code == 422
+    assert "Vos réponses n'ont pas été enregistrées." in Page(refused.text).text
+    form["q_diet"] = "sans gluten"
+    saved = client.post(f"/r/{seated.token}/answers", data=form)
+    assert saved.status_code == 200
+    assert "Vos réponses sont enregistrées" in Page(saved.text).text
+    assert "Régime alimentaire sans gluten" in Page(saved.text).text
+    assert "Je resterai pour le verre non" in Page(saved.text).text  # unticked: no
+    assert statuses(db, event_id) == {
+        seated.invitation_id: S.CONFIRMED,
+        waiting.invitation_id: S.WAITLISTED,
+    }
+    # The one waiting keeps their place in line too.
+    form = {"csrf_token": _csrf(client, f"/r/{waiting.token}/answers"), "q_diet": "vegan"}
+    assert client.post(f"/r/{waiting.token}/answers", data=form).status_code == 200
+    assert "en position 1" in _said(client, waiting.token)
+    with db.transaction(write=False) as session:
+        from service.registrations.models import Registration
+
+        kept = {r.invitation_id: r.answers for r in session.query(Registration)}
+    assert kept[seated.invitation_id] == {"drink": False, "diet": "sans gluten"}
+    assert kept[waiting.invitation_id] == {"drink": False, "diet": "vegan"}
+
+
+def test_only_a_seat_or_a_place_in_line_has_answers_to_change(db, factory, client):
+    event_id = factory.event()
+    fresh, gone = factory.invitees(event_id, 2)
+    act(db, gone.invitation_id, services.register, {})
+    csrf = _csrf(client, f"/r/{gone.token}/answers")
+    act(db, gone.invitation_id, services.cancel)
+    for person in (fresh, gone):
+        assert client.get(f"/r/{person.token}/answers").status_code == 303
+        late = client.post(f"/r/{person.token}/answers", data={"csrf_token": csrf})
+        assert late.status_code == 303
+    assert statuses(db, event_id) == {gone.invitation_id: S.CANCELLED}
+
+
+def test_the_confirmation_email_says_the_answers_back(db, factory, settings):
+    from sqlalchemy import select
+
+    from service.mail.envelope import tag_values
+    from service.mail.models import Message
+    from service.sending.compose import load_claimed, recipient_for
+    from tests.registrations.test_pages import QUESTIONS
+
+    event_id = factory.event(questions=QUESTIONS)
+    (person,) = factory.invitees(event_id, 1)
+    act(db, person.invitation_id, services.register, {"drink": "yes", "diet": "végétarien"})
+    with db.transaction(write=False) as session:
+        message = session.scalar(select(Message).where(Message.template == "confirmation"))
+        (row,) = load_claimed(session, [message.id])
+        from service.events.models import Event
+
+        values = tag_values(recipient_for(settings, session.get(Event, event_id), row))
+    assert values["%%answers%%"].splitlines() == [
+        "Je resterai pour le verre : oui",
+        "Régime alimentaire : végétarien",
+        "Vous venez au titre de : —",  # an optional question left unanswered
+    ]
+    assert values["%%answers.html%%"].count("<br>") == 2  # one line each in HTML too
+    assert values["%%change_answers%%"].endswith("/answers")

@@ -68,7 +68,7 @@ def test_the_decline_link_of_the_invitation_email_is_the_decline_page(db, factor
         invitation = session.get(Invitation, invitee.invitation_id)
         row = Claimed(1, 0, utcnow(), "invitation", "fr", event_id, None, {}, 1, invitee.email,
                       "", "", invitation.public_id, 1)  # fmt: skip
-    values, _ = personal_values(settings, row)
+        values, _ = personal_values(settings, invitation.event, row)
     assert values["decline"] == f"{values['register']}/decline"
     assert session.scalar(select(Registration)) is None
 
@@ -107,8 +107,8 @@ def test_the_seat_offered_email_links_its_button_to_the_accept_page(db, factory,
     with db.transaction(write=False) as session:
         from service.registrations.models import Invitation
 
-        public_id = session.get(Invitation, invitee.invitation_id).public_id
-    row = Claimed(1, 0, utcnow(), "seat_offered", "fr", event_id, None, {}, 1, invitee.email,
-                  "", "", public_id, 1)  # fmt: skip
-    values, _ = personal_values(settings, row)
+        invitation = session.get(Invitation, invitee.invitation_id)
+        row = Claimed(1, 0, utcnow(), "seat_offered", "fr", event_id, None, {}, 1, invitee.email,
+                      "", "", invitation.public_id, 1)  # fmt: skip
+        values, _ = personal_values(settings, invitation.event, row)
     assert values["accept"] == f"{values['manage']}/accept"
