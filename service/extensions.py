@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from babel.support import NullTranslations
 from flask import Flask, current_app, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain
 from flask_wtf import CSRFProtect
 
 from service.config import Settings
 from service.db import Database
+from service.typography import with_french_typography
 
 LANGUAGES = ("fr", "en")
 
+
+class TypesetDomain(Domain):
+    """Flask-Babel's catalogues, French set in its typography (service.typography)."""
+
+    def get_translations(self) -> NullTranslations:
+        """The catalogue of the request's language."""
+        return with_french_typography(super().get_translations())
+
+
 csrf = CSRFProtect()
 babel = Babel()
+babel.domain_instance = TypesetDomain()
 
 
 def select_locale() -> str:

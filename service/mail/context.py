@@ -35,8 +35,8 @@ links.unsubscribe   tag or URL: the unsubscribe page              campaign email
 waitlist_position   tag: the person's rank                        waitlisted
 offer_deadline      tag: the deadline, formatted by the sender    seat_offered
                     (render.format_date(…, "deadline", …))
-answers             tag: « question : answer » lines, as the      confirmation,
-                    person answered (when event.has_questions)    confirmed_from_waitlist
+answers             tag: « name : value » lines, the person's     confirmation,
+                    name, organisation and answers                confirmed_from_waitlist
 ticket_cid          Content-ID of the QR code, "" for none        confirmation,
                                                                   confirmed_from_waitlist
 note                organiser's words, "" for none (extra)        invitation, follow_up, reminder,
@@ -139,7 +139,6 @@ class EventView:
     capacity: int
     seats_free: int
     is_full: bool
-    has_questions: bool  # the confirmations then say the person's answers back
 
 
 @dataclass(frozen=True)
@@ -221,7 +220,6 @@ def event_view(event: Event, language: str, timezone: str) -> EventView:
         capacity=event.capacity,
         seats_free=event.seats_free,
         is_full=event.seats_free == 0,
-        has_questions=bool(event.questions),
     )
 
 

@@ -28,6 +28,7 @@ from jinja2.runtime import Context
 from service.errors import NotFound
 from service.formatting import capfirst
 from service.mail.kinds import EMAILS, kind_of
+from service.typography import with_french_typography
 
 # Shipped inside the package, so that an installed wheel finds them as a work tree does.
 TEMPLATES = Path(str(files("service") / "templates" / "email"))
@@ -104,13 +105,14 @@ def _date_filter(kind: str, language: str) -> Callable[[Context, datetime], str]
 
 
 def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of `language`; French, the source language, needs none."""
+    """The compiled catalogue of `language`; French, the source language, needs none but its
+    typography (service.typography)."""
     return _translations(language_of(language))
 
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS), [language])
+    return with_french_typography(Translations.load(str(TRANSLATIONS), [language]))
 
 
 def environment(language: str) -> Environment:

@@ -105,10 +105,15 @@ def answer_lines(event: Event, answers: Mapping[str, Any], language: str) -> lis
     ]
 
 
-def answers_text(event: Event, answers: Mapping[str, Any], language: str) -> str:
-    """The answers, one « question : answer » per line (emails)."""
+def answers_text(
+    event: Event, person: Mapping[str, str], answers: Mapping[str, Any], language: str
+) -> str:
+    """The person's name, organisation and answers, one « label : value » per line (emails)."""
     gettext = translations(language).gettext
+    lines = [(gettext("Nom"), person["name"] or "—")]
+    if person["organisation"]:
+        lines.append((gettext("Structure"), person["organisation"]))
     return "\n".join(
-        gettext("%(question)s : %(answer)s") % {"question": question, "answer": answer}
-        for question, answer in answer_lines(event, answers, language)
+        gettext("%(question)s : %(answer)s") % {"question": label, "answer": value}
+        for label, value in [*lines, *answer_lines(event, answers, language)]
     )

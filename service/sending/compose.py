@@ -64,6 +64,7 @@ class Claimed:
     token_version: int
     registration_id: int | None = None
     ticket_serial: int | None = None
+    organisation: str = ""
 
 
 def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
@@ -82,6 +83,7 @@ def load_claimed(session: Session, message_ids: Sequence[int]) -> list[Claimed]:
             Contact.email,
             Contact.first_name,
             Contact.last_name,
+            Contact.organisation,
             Invitation.public_id,
             Invitation.token_version,
             Registration.id.label("registration_id"),
@@ -136,7 +138,8 @@ def personal_values(
             settings.signing_keys, row.event_id, row.registration_id, row.ticket_serial
         )
     if "answers" in row.extra:
-        values["answers"] = answers_text(event, row.extra["answers"], row.language)
+        person = {"name": values["name"], "organisation": row.organisation}
+        values["answers"] = answers_text(event, person, row.extra["answers"], row.language)
     if "waitlist_position" in row.extra:
         values["waitlist_position"] = str(row.extra["waitlist_position"])
     if deadline := row.extra.get("offer_expires_at"):

@@ -43,8 +43,10 @@ def preview_row(
             )
         )
         address, first, last = contact.email, contact.first_name, contact.last_name
+        organisation = contact.organisation
     else:
         address, first, last = (email.strip(), "", "") if email else SAMPLE
+        organisation = ""
     registration = invitation.registration if invitation else None
     deadline = utcnow() + event.claim_window
     if registration is not None and registration.status is RegistrationStatus.OFFERED:
@@ -58,7 +60,11 @@ def preview_row(
         language=language_of(language or (contact.language if contact else "fr")),
         event_id=event.id,
         campaign_id=None,
-        extra={"waitlist_position": rank or 1, "offer_expires_at": isoformat(deadline)},
+        extra={
+            "waitlist_position": rank or 1,
+            "offer_expires_at": isoformat(deadline),
+            "answers": dict(registration.answers) if registration else {},
+        },
         contact_id=contact.id if contact else 0,
         email=address,
         first_name=first,
@@ -68,6 +74,7 @@ def preview_row(
         # A sample ticket when the person has no seat: it shows the QR code, it lets no one in.
         registration_id=registration.id if registration else 0,
         ticket_serial=registration.ticket_serial if registration else 1,
+        organisation=organisation,
     )
 
 
