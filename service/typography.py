@@ -15,11 +15,12 @@ from babel.support import NullTranslations
 NO_BREAK = "\u00a0"
 NARROW_NO_BREAK = "\u202f"
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")  # between two letters: l'accueil
+# A space typed before the sign (a plain one, or a no-break one of the wrong width).
 _SPACES = {
-    re.compile(r" (?=:)"): NO_BREAK,
-    re.compile(r" (?=[;!?])"): NARROW_NO_BREAK,
-    re.compile(r"(?<=«) "): NO_BREAK,
-    re.compile(r" (?=»)"): NO_BREAK,
+    re.compile(r"[ \u202f](?=:)"): NO_BREAK,
+    re.compile(r"[ \u00a0](?=[;!?])"): NARROW_NO_BREAK,
+    re.compile(r"(?<=«)[ \u202f]"): NO_BREAK,
+    re.compile(r"[ \u202f](?=»)"): NO_BREAK,
 }
 
 

@@ -268,9 +268,9 @@ def test_the_invitation_shows_the_programme_the_venue_and_the_buttons(event, set
     assert "14h30 – 14h50  Introduction" in email.text
     assert "  • Hugues Sibille, Président — Le Labo de l'ESS (Animation)" in email.text
     links = Links(email.html).links
-    assert ("%%register.html%%", "button", "S'inscrire") in links
+    assert ("%%register.html%%", "button", "S’inscrire") in links
     assert ("%%decline.html%%", "", "Je ne pourrai pas venir") in links
-    assert "S'inscrire\u00a0:\n%%register%%" in email.text
+    assert "S’inscrire\u00a0:\n%%register%%" in email.text
     assert "Dites-le-nous\u00a0:\n%%decline%%" in email.text
 
 
@@ -339,7 +339,7 @@ def test_english_emails_hold_no_french_but_the_organisers_words(event, settings,
     french = sorted(f for f in fragments if f in page.text)
     assert not french, f"French left in the English {name}: {french}"
     assert not re.search(r"\b\d{1,2}h\d{2}\b", page.text)
-    for words in ("Bonjour", "S'inscrire", "Se désinscrire", "Pour toute information", "mercredi"):
+    for words in ("Bonjour", "S’inscrire", "Se désinscrire", "Pour toute information", "mercredi"):
         assert words not in email.text, words
         assert words not in email.subject, words
     assert "%%greeting%%" in email.text

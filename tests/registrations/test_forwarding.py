@@ -127,8 +127,8 @@ def test_an_unsubscribed_address_gets_the_same_answer_and_no_email(db, factory, 
 @pytest.mark.parametrize(
     ("address", "said"),
     [
-        ("pas-une-adresse", "Cette adresse électronique n'est pas valable."),
-        ("INVITE00000@example.org", "C'est l'adresse de la personne invitée"),
+        ("pas-une-adresse", "Cette adresse électronique n’est pas valable."),
+        ("INVITE00000@example.org", "C’est l’adresse de la personne invitée"),
     ],
 )
 def test_a_refused_colleague_address_is_named_and_changes_nothing(

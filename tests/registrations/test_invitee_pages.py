@@ -17,13 +17,13 @@ def test_a_full_event_says_so_before_the_click_and_labels_its_button(db, factory
     event_id = factory.event(capacity=1)
     seated, waiting, newcomer = factory.invitees(event_id, 3)
     before = _said(client, newcomer.token)
-    assert "S'inscrire" in before
+    assert "S’inscrire" in before
     assert "complète" not in before
     act(db, seated.invitation_id, services.register, {})
     full = _said(client, newcomer.token)
     assert "La rencontre est complète." in full
-    assert "M'inscrire sur la liste d'attente" in full
-    assert "S'inscrire" not in full
+    assert "M’inscrire sur la liste d’attente" in full
+    assert "S’inscrire" not in full
     act(db, waiting.invitation_id, services.register, {})
     assert "La rencontre est complète et 1 personne attend déjà une place." in _said(
         client, newcomer.token
@@ -43,7 +43,7 @@ def test_a_free_seat_with_people_waiting_still_means_waiting(db, factory, client
     act(db, seated.invitation_id, services.cancel)  # a seat is free; the organiser decides
     said = _said(client, newcomer.token)
     assert "1 personne attend déjà une place" in said
-    assert "M'inscrire sur la liste d'attente" in said
+    assert "M’inscrire sur la liste d’attente" in said
 
 
 def _come_back_form(html: str) -> tuple[bool, bool]:
@@ -95,7 +95,7 @@ def test_names_are_asked_for_until_the_contact_has_them(db, factory, client):
     refused = client.post(f"/r/{token}/register", data={"csrf_token": csrf, "first_name": "Ada"})
     said = Page(refused.text).text
     assert refused.status_code == 422
-    assert "Merci d'indiquer votre nom." in said
+    assert "Merci d’indiquer votre nom." in said
     assert "votre prénom" not in said
     assert 'id="last_name-error"' in refused.text
     assert 'aria-invalid="true"' in refused.text
@@ -190,7 +190,7 @@ def test_answers_are_said_back_and_changed_while_the_seat_stays(db, factory, cli
     form = {"csrf_token": _csrf(client, f"/r/{seated.token}/answers"), "q_diet": ""}
     refused = client.post(f"/r/{seated.token}/answers", data=form)
     assert refused.status_code == 422
-    assert "Vos réponses n'ont pas été enregistrées." in Page(refused.text).text
+    assert "Vos réponses n’ont pas été enregistrées." in Page(refused.text).text
     form["q_diet"] = "sans gluten"
     saved = client.post(f"/r/{seated.token}/answers", data=form)
     assert saved.status_code == 200
@@ -244,9 +244,10 @@ def test_the_confirmation_email_says_the_answers_back(db, factory, settings):
 
         values = tag_values(recipient_for(settings, session.get(Event, event_id), row))
     assert values["%%answers%%"].splitlines() == [
-        "Je resterai pour le verre : oui",
-        "Régime alimentaire : végétarien",
-        "Vous venez au titre de : —",  # an optional question left unanswered
+        "Nom\u00a0: Personne 0",
+        "Je resterai pour le verre\u00a0: oui",
+        "Régime alimentaire\u00a0: végétarien",
+        "Vous venez au titre de\u00a0: —",  # an optional question left unanswered
     ]
-    assert values["%%answers.html%%"].count("<br>") == 2  # one line each in HTML too
+    assert values["%%answers.html%%"].count("<br>") == 3  # one line each in HTML too
     assert values["%%change_answers%%"].endswith("/answers")

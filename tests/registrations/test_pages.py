@@ -382,10 +382,10 @@ def test_fresh_invitation_shows_the_event_the_programme_and_a_prefilled_form(db,
     assert page.find("input", id="organisation")[0]["value"] == ""
     # The last form hands the invitation to a colleague (the link is bound to its person).
     assert page.actions() == ["register", "decline", "transfer"]
-    assert "S'inscrire" in text
+    assert "S’inscrire" in text
     assert "Je ne pourrai pas venir" in text
     # Nothing about a state the person is not in.
-    for other in ("confirmée", "liste d'attente", "s'est libérée", "annulée"):
+    for other in ("confirmée", "liste d’attente", "s’est libérée", "annulée"):
         assert other not in text
 
 
@@ -439,9 +439,9 @@ def test_each_state_shows_its_message_and_only_its_buttons(db, factory, client, 
         "fresh": ("Invitation adressée à", ["register", "decline", "transfer"]),
         "confirmed": ("votre inscription est confirmée", []),
         "attended": ("Merci de votre participation.", []),
-        "waitlisted_1": ("vous êtes inscrit·e sur la liste d'attente, en position 1.", []),
-        "waitlisted_2": ("vous êtes inscrit·e sur la liste d'attente, en position 2.", []),
-        "offered": ("Une place s'est libérée pour vous.", ["accept", "release"]),
+        "waitlisted_1": ("vous êtes inscrit·e sur la liste d’attente, en position 1.", []),
+        "waitlisted_2": ("vous êtes inscrit·e sur la liste d’attente, en position 2.", []),
+        "offered": ("Une place s’est libérée pour vous.", ["accept", "release"]),
         "offer_expired": ("Le délai pour accepter cette place est passé", []),
         "declined": ("Vous avez indiqué que vous ne pourrez pas venir.", ["register"]),
         "cancelled": ("Votre inscription est annulée.", ["register"]),
@@ -456,7 +456,7 @@ def test_each_state_shows_its_message_and_only_its_buttons(db, factory, client, 
         asks = f"/r/{states.tokens[name]}/cancel" in _links(page)
         assert asks == (name in ("confirmed", "waitlisted_1", "waitlisted_2")), name
     _, waitlisted, _ = show(client, states.tokens["waitlisted_2"])
-    assert "Quitter la liste d'attente" in waitlisted.text
+    assert "Quitter la liste d’attente" in waitlisted.text
 
 
 def test_offered_page_names_the_deadline_in_paris_time(db, factory, client, states):
@@ -473,9 +473,9 @@ def test_offered_page_names_the_deadline_in_paris_time(db, factory, client, stat
     _, page, _ = show(client, states.tokens["offered"])
 
     day = FRENCH_DAYS[local.weekday()]
-    assert f"Elle vous est réservée jusqu'au {day} {local.day} " in page.text
+    assert f"Elle vous est réservée jusqu’au {day} {local.day} " in page.text
     assert f"{local.year} à {local.hour}h{local.minute:02d}." in page.text
-    assert "J'accepte la place" in page.text
+    assert "J’accepte la place" in page.text
     assert "Je laisse ma place" in page.text
 
 
@@ -515,7 +515,7 @@ def test_unknown_forged_cross_purpose_and_revoked_links_get_one_and_the_same_404
     status, body = answers["forged"]
     assert status == 404
     page = Page(body.decode())
-    assert "Ce lien n'est pas valable" in page.text
+    assert "Ce lien n’est pas valable" in page.text
     assert "Rencontre de test" not in page.text
 
 
@@ -633,7 +633,7 @@ def test_a_post_without_csrf_token_gets_a_friendly_400_and_changes_nothing(
             assert response.status_code == 400, (name, action)
             page = Page(response.get_data(as_text=True))
             assert "Le formulaire a expiré" in page.text
-            assert "rien n'a été modifié" in page.text
+            assert "rien n’a été modifié" in page.text
             assert "Traceback" not in page.text
             # The way back leads to the page of the link, in the page's language.
             assert page.find("a", href=f"/r/{token}?lang=fr")
@@ -692,7 +692,7 @@ def test_registering_then_repeating_the_post_makes_one_registration(db, factory,
     assert first.headers["Location"] == second.headers["Location"] == f"/r/{token}"
     assert registrations(db) == before + 1
     _, page, _ = show(client, token)
-    assert "liste d'attente" in page.text  # the event is full: three seats held
+    assert "liste d’attente" in page.text  # the event is full: three seats held
     with db.transaction(write=False) as session:
         (registration,) = session.scalars(
             select(Registration).where(Registration.invitation_id == states.invitation_ids["fresh"])

@@ -53,7 +53,7 @@ def test_cancelling_a_seat_is_asked_on_a_page_that_says_what_it_means(db, factor
     english = Page(client.get(f"/r/{seated.token}/cancel?lang=en").text).text
     assert "Yes, cancel my registration" in english
     waiting_page = Page(client.get(f"/r/{waiting.token}/cancel").text).text
-    assert "Oui, quitter la liste d'attente" in waiting_page
+    assert "Oui, quitter la liste d’attente" in waiting_page
 
 
 def test_the_decline_link_of_the_invitation_email_is_the_decline_page(db, factory, settings):
@@ -85,8 +85,8 @@ def test_the_offered_seat_link_says_it_in_one_line_above_one_button(db, factory,
     said = Page(page.text)
     assert page.status_code == 200
     assert _forms(page.text) == [f"/r/{second.token}/accept"]  # one button, the POST
-    assert "Une place s'est libérée pour vous : elle vous est réservée jusqu'au" in said.text
-    assert said.text.count("J'accepte la place") == 1  # the button, not a second label
+    assert "Une place s’est libérée pour vous : elle vous est réservée jusqu’au" in said.text
+    assert said.text.count("J’accepte la place") == 1  # the button, not a second label
     assert statuses(db, event_id)[second.invitation_id] is S.OFFERED  # the GET took nothing
     english = Page(client.get(f"/r/{second.token}/accept?lang=en").text).text
     assert "it is held for you until" in english

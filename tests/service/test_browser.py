@@ -62,7 +62,7 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         organisation.send_keys("Le Labo de l'ESS")
         organisation.send_keys(Keys.TAB)
         focused = a.switch_to.active_element
-        assert focused.text == "S'inscrire"
+        assert focused.text == "S’inscrire"
         # The keyboard focus is visible: a solid 3px ring.
         assert focused.value_of_css_property("outline-style") == "solid"
         assert focused.value_of_css_property("outline-width") == "3px"
@@ -73,8 +73,8 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         # B sees that the seat is taken before the click, and joins the waitlist: first in line.
         b.get(f"{base}/r/{token_b}")
         wait_for_text(b, "#full", "La rencontre est complète.")
-        button(b, "M'inscrire sur la liste d'attente").click()
-        status_says(b, "vous êtes inscrit·e sur la liste d'attente, en position 1.")
+        button(b, "M’inscrire sur la liste d’attente").click()
+        status_says(b, "vous êtes inscrit·e sur la liste d’attente, en position 1.")
 
         # A cancels: a page says first what it means (the seat goes on; coming back means
         # waiting), on a phone as on a computer; A confirms there.
@@ -88,15 +88,15 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
 
         # B's page now offers the seat, until a deadline; B takes it.
         b.get(f"{base}/r/{token_b}")
-        status_says(b, "Une place s'est libérée pour vous. Elle vous est réservée jusqu'au")
-        button(b, "J'accepte la place").click()
+        status_says(b, "Une place s’est libérée pour vous. Elle vous est réservée jusqu’au")
+        button(b, "J’accepte la place").click()
         status_says(b, "Karim Benali, votre inscription est confirmée.")
 
         # And A's page, opened again, shows the cancellation and the form to come back: behind
         # the waitlist, as it says, since the one seat is B's.
         a.get(f"{base}/r/{token_a}")
         status_says(a, "Votre inscription est annulée.")
-        button(a, "M'inscrire sur la liste d'attente")
+        button(a, "M’inscrire sur la liste d’attente")
 
 
 def test_a_forwarded_link_sends_the_colleague_their_own_link(

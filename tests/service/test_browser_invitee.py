@@ -95,7 +95,7 @@ def test_each_step_is_asked_on_a_page_whose_one_button_takes_it(
     for lang, width in VIEWS:
         said = look(browser, f"{base}/r/{offered.token}/accept", lang, width)
         (only,) = browser.find_elements(By.CSS_SELECTOR, "section.answer button")
-        assert only.text == ("J'accepte la place" if lang == "fr" else "Accept the place")
+        assert only.text == ("J’accepte la place" if lang == "fr" else "Accept the place")
         # The line and the button in sight at once, on a phone too: no scrolling to find it.
         assert only.location["y"] + only.size["height"] <= 900
     only.click()
@@ -113,18 +113,18 @@ def test_names_are_asked_for_beside_their_fields(
     for lang, width in (("fr", 375), ("en", 1280)):
         invitation_id, token = new_invitee(factory, event_id, f"{lang}@example.org", "")
         look(browser, f"{base}/r/{token}", lang, width)
-        button(browser, "S'inscrire" if lang == "fr" else "Register").click()
+        button(browser, "S’inscrire" if lang == "fr" else "Register").click()
         summary = wait_until(browser, lambda b: b.find_element(By.ID, "form-errors"))
         assert browser.switch_to.active_element == summary  # read first, by screen readers too
         assert axe_violations(browser) == []
         first = browser.find_element(By.ID, "first_name")
         assert first.get_attribute("aria-invalid") == "true"
         error = browser.find_element(By.ID, "first_name-error").text
-        assert error == ("Merci de l'indiquer." if lang == "fr" else "Please fill this in.")
+        assert error == ("Merci de l’indiquer." if lang == "fr" else "Please fill this in.")
         assert invitation_id not in statuses(db, event_id)
         first.send_keys("Ada")
         browser.find_element(By.ID, "last_name").send_keys("Lovelace")
-        button(browser, "S'inscrire" if lang == "fr" else "Register").click()
+        button(browser, "S’inscrire" if lang == "fr" else "Register").click()
         greeting = "Ada Lovelace, votre inscription" if lang == "fr" else "Ada Lovelace, your"
         wait_for_text(browser, "p.status", greeting)
         assert statuses(db, event_id)[invitation_id] is S.CONFIRMED
@@ -170,7 +170,7 @@ def test_after_handing_over_the_page_says_where_the_person_stands(
         look(browser, f"{base}/r/{who.token}", lang, width)
         colleague = browser.find_element(By.ID, "colleague_email")
         colleague.send_keys(f"colleague-{lang}@example.org", Keys.ENTER)
-        done = "C'est transmis" if lang == "fr" else "your colleague will get their own"
+        done = "C’est transmis" if lang == "fr" else "your colleague will get their own"
         wait_for_text(browser, "section.answer", done)
         stands = "ne pourrez pas venir" if lang == "fr" else "will not be able to attend"
         assert stands in browser.find_element(By.CSS_SELECTOR, "section.answer").text

@@ -150,7 +150,7 @@ FRENCH_PAGE = (
     "Prénom",
     "Nom",
     "Structure",
-    "S'inscrire",
+    "S’inscrire",
     "Je ne pourrai pas venir",
 )
 
