@@ -15,7 +15,8 @@ it would also leave the event's counters (`seats_held`, `waitlist_count`) wrong.
    first person waiting as the event's waitlist policy says; registrations of events already
    started keep their status, so that past counts do not change; every registration of the
    person loses its answers (free text can name or describe the person, a diet can be health
-   data) and is marked `end_reason` erased when it was cancelled here;
+   data) and is marked `end_reason` erased when it was cancelled here; so do the person's
+   emails in the outbox, which carry the answers to say them back (the confirmations);
 3. every personal link of the person is revoked;
 4. memberships are deleted, and the contact row is kept with its id and dates but its address
    replaced by `erased-<id>@erased.invalid` (unique, and undeliverable by RFC 2606) and every
@@ -44,6 +45,7 @@ from contacts.models import (
 from contacts.suppression import suppress, suppression_of
 from service.config import Settings
 from service.db import isoformat, utcnow
+from service.mail.models import Message
 from service.registrations import services
 from service.registrations.invitations import revoke_link
 from service.registrations.models import EndReason, Invitation, Registration, RegistrationStatus
@@ -178,6 +180,7 @@ def erase_person(
                 registration.end_reason = EndReason.ERASED
             registration.answers = {}
         revoke_link(session, invitation)
+    _forget_answers_in_outbox(session, contact.id)
     session.execute(delete(Membership).where(Membership.contact_id == contact.id))
     session.expire(contact, ["memberships"])
     contact.email = erased_address(contact.id)
@@ -188,3 +191,10 @@ def erase_person(
     contact.extra = {}
     session.flush()
     return True
+
+
+def _forget_answers_in_outbox(session: Session, contact_id: int) -> None:
+    emails = session.scalars(select(Message).where(Message.contact_id == contact_id))
+    for email in emails:
+        if "answers" in email.extra:
+            email.extra = {key: value for key, value in email.extra.items() if key != "answers"}

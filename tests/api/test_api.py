@@ -51,7 +51,9 @@ def test_create_invite_register_and_read_counts(client, auth):
     for link in links:
         page = client.get(link)
         token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-        assert client.post(f"{link}/register", data={"csrf_token": token}).status_code == 303
+        # Invited by address alone: the page asks for the names (greetings, the sign-in sheet).
+        form = {"csrf_token": token, "first_name": "Ada", "last_name": "Lovelace"}
+        assert client.post(f"{link}/register", data=form).status_code == 303
     counts = client.get(f"/api/v1/events/{event_id}", headers=auth).get_json()["counts"]
     assert (counts["confirmed"], counts["waitlisted"], counts["seats_free"]) == (1, 1, 0)
     raised = client.put(f"/api/v1/events/{event_id}/capacity", json={"capacity": 2}, headers=auth)

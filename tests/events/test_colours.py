@@ -39,7 +39,7 @@ def test_the_event_form_refuses_a_light_colour(db, client, factory):
     form = {**FORM, "organiser.colour": "#ffcc00", "op": "save"}
     page = client.post(path, data={**form, "csrf_token": csrf_token(client, path)})
     assert page.status_code == 422
-    assert "Trop claire : le texte blanc ne s'y lirait pas." in unescape(page.text)
+    assert "Trop claire\u00a0: le texte blanc ne s’y lirait pas." in unescape(page.text)
 
 
 def test_the_invitees_page_and_emails_wear_the_colour(db, factory, client, settings):

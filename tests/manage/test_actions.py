@@ -93,7 +93,7 @@ def test_a_seat_is_given_only_when_one_is_free(db, event, organiser, settings):
     path = f"/manage/events/{event_id}/registrations/{registration_of(db, third)}/give-seat"
     refused = take(organiser, path)
     assert refused.status_code == 409
-    assert "Aucune place n'est libre" in unescape(refused.text)
+    assert "Aucune place n’est libre" in unescape(refused.text)
     assert statuses(db, event_id)[third] is S.WAITLISTED
     with db.transaction() as session:  # a seat added behind the services' back: none served
         session.get(Event, event_id).capacity = 2
@@ -112,7 +112,7 @@ def test_the_confirmation_is_sent_again(db, event, organiser):
         organiser, f"/manage/events/{event_id}/registrations/{registration_of(db, second)}/resend"
     )
     assert refused.status_code == 409
-    assert "ne s'applique plus" in unescape(refused.text)
+    assert "ne s’applique plus" in unescape(refused.text)
 
 
 def test_a_registration_of_another_event_is_not_found(db, event, factory, organiser):
@@ -152,9 +152,9 @@ def test_an_invitation_shows_the_link_and_is_emailed_when_asked(db, event, organ
 @pytest.mark.parametrize(
     ("email", "what", "message"),
     [
-        ("pas-une-adresse", "register", "Cette adresse email n'est pas valide."),
-        ("parti@example.org", "invite_send", "s'est désinscrite"),
-        ("lea@example.org", "everything", "Choisissez ce qu'il faut faire."),
+        ("pas-une-adresse", "register", "Cette adresse email n’est pas valide."),
+        ("parti@example.org", "invite_send", "s’est désinscrite"),
+        ("lea@example.org", "everything", "Choisissez ce qu’il faut faire."),
     ],
 )
 def test_adding_someone_wrong_says_why_and_adds_nobody(

@@ -94,7 +94,7 @@ def test_an_organiser_composes_previews_tests_launches_and_follows_a_campaign(
         wait_for_text(browser, "body", NOTE_EN)
         browser.switch_to.default_content()
         # A test to oneself, through the provider.
-        press("M'envoyer un test")
+        press("M’envoyer un test")
         wait_for_text(browser, "div.status", "Email de test envoyé à orga@example.org.")
         [test] = standin.deliveries()
         assert test.address == "orga@example.org"

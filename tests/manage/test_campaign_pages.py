@@ -117,14 +117,14 @@ def test_the_composer_names_each_refused_field_and_saves_nothing(db, factory, or
     assert page.status_code == 422
     shown = text(page)
     for words in ("Événement : Choisissez un événement.", "Type de campagne :", "Débit maximal :",
-                  "Date d'envoi : Ce moment est passé."):  # fmt: skip
+                  "Date d’envoi : Ce moment est passé."):  # fmt: skip
         assert words in shown, words
     assert 'aria-invalid="true"' in page.text
     # The services' own refusals land on their fields too.
     refused = {"event": str(event_id), "kind": "invitation", "resources_url": "javascript:x"}
     page = post(organiser, "/manage/campaigns/new", refused, "/manage/campaigns/new")
     assert page.status_code == 422
-    assert "Listes : Une invitation s'adresse à des listes ou à un segment." in text(page)
+    assert "Listes : Une invitation s’adresse à des listes ou à un segment." in text(page)
     page = post(organiser, "/manage/campaigns/new", {**refused, "lists": ["CNCRES"]},
                 "/manage/campaigns/new")  # fmt: skip
     assert page.status_code == 422
@@ -182,7 +182,7 @@ def test_launching_names_the_count_then_sends(db, factory, organiser, lists):
     answer = post(organiser, path, page=path)
     assert answer.status_code == 302
     assert state(db, campaign_id) is S.SENDING
-    assert "L'envoi commence." in text(organiser.get(answer.headers["Location"]))
+    assert "L’envoi commence." in text(organiser.get(answer.headers["Location"]))
     again = post(organiser, path, page=f"/manage/campaigns/{campaign_id}")
     assert again.status_code == 409
     assert "Seul un brouillon se lance" in text(again)
@@ -193,7 +193,7 @@ def test_launching_names_the_count_then_sends(db, factory, organiser, lists):
 def test_a_campaign_with_a_send_time_is_scheduled(db, factory, organiser, lists):
     campaign_id = draft(db, factory.event(), send_at=utcnow() + timedelta(days=2))
     path = f"/manage/campaigns/{campaign_id}/launch"
-    assert "Programmer l'envoi à 3 personnes" in text(organiser.get(path))
+    assert "Programmer l’envoi à 3 personnes" in text(organiser.get(path))
     assert post(organiser, path, page=path).status_code == 302
     assert state(db, campaign_id) is S.SCHEDULED
     assert actions(db) == ["campaign.scheduled"]
@@ -222,7 +222,7 @@ def test_a_comms_account_sees_the_campaign_but_cannot_launch_it(db, factory, com
                  f"{base}/progress", f"{base}/preview"):  # fmt: skip
         page = comms.get(path)
         assert page.status_code == 200, path
-        for control in ("Lancer", "Annuler la campagne", "Nouvelle campagne", "M'envoyer un test",
+        for control in ("Lancer", "Annuler la campagne", "Nouvelle campagne", "M’envoyer un test",
                         "Ajouter les envois habituels"):  # fmt: skip
             assert control not in page.text, (path, control)
     assert comms.get(f"{base}/launch").status_code == 403
@@ -311,11 +311,11 @@ def test_rules_are_added_removed_and_the_defaults_in_one_click(db, factory, orga
     assert post(organiser, base, form).status_code == 302
     assert rule_rows(db) == [("reminder", -48, RuleState.PENDING)]
     page = text(organiser.get(f"/manage/events/{event_id}/campaigns"))
-    assert "Rappel aux personnes inscrites 2 jours avant l'événement" in page
+    assert "Rappel aux personnes inscrites 2 jours avant l’événement" in page
     refused = post(organiser, base, {**form, "amount": "0", "kind": "invitation"})
     assert refused.status_code == 422
-    assert "Choisissez ce qu'il faut envoyer." in text(refused)
-    assert "Un nombre entier, d'une heure à un an." in text(refused)
+    assert "Choisissez ce qu’il faut envoyer." in text(refused)
+    assert "Un nombre entier, d’une heure à un an." in text(refused)
     with db.transaction(write=False) as session:
         rule_id = session.scalars(select(CampaignRule.id)).one()
     assert post(organiser, f"{base}/{rule_id}/remove").status_code == 302

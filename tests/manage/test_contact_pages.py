@@ -108,7 +108,7 @@ def test_editing_a_contact_checks_each_field(db, book, organiser):
     assert bad.status_code == 422
     assert "Organisation : Une ligne, pas trop longue." in unescape(bad.text)
     bad = organiser.post(url, data={**form, "language": "de"})
-    assert "Langue : Choisissez le français ou l'anglais." in unescape(bad.text)
+    assert "Langue : Choisissez le français ou l’anglais." in unescape(bad.text)
     with db.transaction(write=False) as session:
         contact = session.get(Contact, contact_id)
         assert (contact.organisation, contact.language) == ("CRESS HDF", "en")
@@ -147,7 +147,7 @@ def test_suppressing_then_erasing_a_contact(db, settings, factory, organiser, bo
     assert held["registrations"][0]["status"] == "confirmed"
     email = held["email"]
 
-    assert "C'est définitif." in unescape(organiser.get(f"{base}/erase").text)
+    assert "C’est définitif." in unescape(organiser.get(f"{base}/erase").text)
     answer = organiser.post(f"{base}/erase", data={"csrf_token": csrf_token(organiser, base)})
     assert answer.status_code == 302
     with db.transaction(write=False) as session:

@@ -70,9 +70,9 @@ def test_the_event_home_shows_the_tiles_and_what_needs_attention(organiser, even
     assert tile(page, "failed") == "0"
     assert tile(page, "replies") == "1"  # person 5 wrote; 6's automatic reply does not count
     strip = text_of(page[page.index('class="attention"') :])
-    assert "1 réponse attend d'être traitée" in strip
+    assert "1 réponse attend d’être traitée" in strip
     assert "1 adresse rejette nos emails" in strip  # person 9 bounced
-    assert "1 personne s'est désinscrite ou a signalé un spam" in strip  # person 8
+    assert "1 personne s’est désinscrite ou a signalé un spam" in strip  # person 8
     assert "échec" not in strip.split("Inscriptions")[0]  # no failed email: not listed
     assert f'href="/manage/events/{event_id}?status=waitlisted#registrations"' in page
     assert f'href="/manage/replies?event={event_id}"' in page  # the replies tile opens the inbox
@@ -154,7 +154,7 @@ def test_the_lists_page_compares_the_lists_and_opens_each(organiser, db, event_i
     one = organiser.get(f"/manage/events/{event_id}/lists/{cncres}").text
     assert re.search(r'data-step="rate">50\s%<', one)
     assert table_rows(one, "history") == {"Rencontre de test": [*CNCRES[:-1], "50 %"]}
-    assert "n'a pas servi à un événement précédent" in one
+    assert "n’a pas servi à un événement précédent" in one
     assert "Aucune relance" in one
     assert "Créer un lien de rapport" in one  # the partner network's report, from here
     listed = read_csv(organiser.get(f"/manage/events/{event_id}/lists/{cncres}.csv").data)

@@ -159,8 +159,8 @@ def signed_in(client: FlaskClient, factory, role: str, events: tuple[int, ...] =
     return client
 
 
-FIGURES = "Par campagne, puis les emails de l'événement lui-même"
-OWN = "Emails de l'événement (confirmations, liste d'attente, places proposées)"
+FIGURES = "Par campagne, puis les emails de l’événement lui-même"
+OWN = "Emails de l’événement (confirmations, liste d’attente, places proposées)"
 
 
 def test_the_panel_counts_each_campaign_and_the_events_own_emails(db, factory, client):
@@ -181,14 +181,14 @@ def test_the_panel_counts_each_campaign_and_the_events_own_emails(db, factory, c
     ]  # fmt: skip
     assert shown[follow_up] == [
         ["Type", "Raison", "Emails"],
-        ["Échec d'envoi", "550 5.1.1 <…>: Recipient address rejected", "2"],
+        ["Échec d’envoi", "550 5.1.1 <…>: Recipient address rejected", "2"],
         ["Rebond", "550 5.1.1 <…> user unknown", "2"],
         ["Rejeté par SendGrid", "Bounced Address", "1"],
     ]
     assert shown[OWN] == [["Type", "Raison", "Emails"], ["Rebond", "blocked", "1"]]
     assert reminder not in shown  # nothing to explain
     assert not re.search(r"p\d\d@example", page.text)  # the providers' reasons are masked
-    assert "ne s'appliquent pas à localhost" in text(page.text)  # the tests' MAIL_FROM
+    assert "ne s’appliquent pas à localhost" in text(page.text)  # the tests' MAIL_FROM
 
 
 def test_the_files_hold_the_same_figures(db, factory, client):
@@ -200,12 +200,12 @@ def test_the_files_hold_the_same_figures(db, factory, client):
     assert as_csv.mimetype == "text/csv"
     assert "delivrabilite.csv" in as_csv.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:5] == ["Campagne", "Objet", "Envoyés", "En échec", "Taux d'échec (%)"]
+    assert rows[0][:5] == ["Campagne", "Objet", "Envoyés", "En échec", "Taux d’échec (%)"]
     assert rows[0][-1] == "Raisons les plus fréquentes"
     follow_up = f"Relance des personnes sans réponse n° {ids['follow_up']}"
     assert rows[1] == [
         follow_up, "", "8", "2", "20", "2", "25", "1", "12,5", "1", "12,5", "1", "12,5",
-        "Échec d'envoi : 550 5.1.1 <…>: Recipient address rejected (2); "
+        "Échec d’envoi : 550 5.1.1 <…>: Recipient address rejected (2); "
         "Rebond : 550 5.1.1 <…> user unknown (2); Rejeté par SendGrid : Bounced Address (1)",
     ]  # fmt: skip
     assert rows[3][:6] == [OWN, "", "3", "0", "0", "1"]
@@ -252,14 +252,14 @@ def test_the_panel_explains_what_the_domain_lacks(db, factory, settings):
     ):
         page = signed_in(client, factory, "comms").get(f"/manage/events/{event_id}/deliverability")
     shown = text(page.text)
-    assert "Domaine d'envoi : pole-ptce.fr" in shown
+    assert "Domaine d’envoi : pole-ptce.fr" in shown
     assert "SPF (serveurs autorisés) : Incomplet" in shown
-    assert ("Demandez à l'administrateur du domaine d'ajouter « include:sendgrid.net » à cet "
+    assert ("Demandez à l’administrateur du domaine d’ajouter « include:sendgrid.net » à cet "
             "enregistrement") in shown  # fmt: skip
     assert f"{DOMAIN} → {spf}" in shown  # the record found
     assert "DKIM (signature des emails) : En place" in shown
     assert "DMARC (politique du domaine) : Absent" in shown
-    assert f"publier sur _dmarc.{DOMAIN} l'enregistrement TXT « v=DMARC1; p=none »" in shown
+    assert f"publier sur _dmarc.{DOMAIN} l’enregistrement TXT « v=DMARC1; p=none »" in shown
 
 
 def test_a_dns_server_that_refuses_still_leaves_a_panel(db, factory, settings):
@@ -268,7 +268,7 @@ def test_a_dns_server_that_refuses_still_leaves_a_panel(db, factory, settings):
         page = signed_in(client, factory, "comms").get(f"/manage/events/{event_id}/deliverability")
     assert page.status_code == 200
     assert text(page.text).count(": Vérification impossible") == 3
-    assert "le serveur DNS n'a pas répondu à temps" in text(page.text)
+    assert "le serveur DNS n’a pas répondu à temps" in text(page.text)
 
 
 def test_the_composer_shows_the_domain_checks(db, factory, settings, client):
@@ -279,7 +279,7 @@ def test_the_composer_shows_the_domain_checks(db, factory, settings, client):
         return browser.get("/manage/campaigns/new")
 
     page = composer_page(client)
-    assert "ne s'appliquent pas à localhost" in text(page.text)
+    assert "ne s’appliquent pas à localhost" in text(page.text)
     dmarc = {f"_dmarc.{DOMAIN}": {"TXT": ["v=DMARC1; p=none"]}}
     set_up = {DOMAIN: {"TXT": ["v=spf1 include:sendgrid.net ~all"]}} | SENDGRID_DKIM | dmarc
     with DnsStandIn(set_up) as dns, asking(settings, dns.address) as composer:

@@ -142,14 +142,14 @@ def test_the_csv_opens_in_french_excel_with_the_tables_rows(db, event_id, organi
     assert answer.data.startswith(codecs.BOM_UTF8)
     lines = answer.data.decode("utf-8-sig").splitlines()
     assert lines[0] == (
-        "Nom;Prénom;Organisation;Adresse email;État;Inscrit le;N° d'attente;"
+        "Nom;Prénom;Organisation;Adresse email;État;Inscrit le;N° d’attente;"
         "Réponse attendue avant;Déjeunerez-vous sur place ?"
     )
     cells = [line.split(";") for line in lines[1:]]
     assert [(row[0], row[4], row[8]) for row in cells] == [
-        ("Diallo", "En liste d'attente", "oui"),
-        ("Dupont", "En liste d'attente", "non"),  # an unticked box is a no
-        ("Kirchner", "En liste d'attente", "oui"),
+        ("Diallo", "En liste d’attente", "oui"),
+        ("Dupont", "En liste d’attente", "non"),  # an unticked box is a no
+        ("Kirchner", "En liste d’attente", "oui"),
     ]
 
 

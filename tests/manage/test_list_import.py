@@ -108,12 +108,12 @@ def test_checking_names_each_refused_row_then_the_valid_ones_are_imported(db, se
     page = unescape(organiser.get(f"/manage/imports/{import_id}").text)
     assert "2 lignes refusées" in page
     assert '<th scope="row">4</th><td>Courriel pro</td><td>adresse email invalide (' in page
-    assert '<th scope="row">6</th><td>Courriel pro</td><td>pas d\'adresse email</td>' in page
+    assert '<th scope="row">6</th><td>Courriel pro</td><td>pas d’adresse email</td>' in page
     assert "Importer 2 contacts" in page
     errors = organiser.get(f"/manage/imports/{import_id}/errors.csv")
     lines = errors.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "Ligne;Colonne;Problème"
-    assert lines[2] == "6;Courriel pro;pas d'adresse email"
+    assert lines[2] == "6;Courriel pro;pas d’adresse email"
     assert lines[1].startswith("4;Courriel pro;adresse email invalide (")
     with db.transaction(write=False) as session:
         assert (
@@ -147,7 +147,7 @@ def test_the_same_file_again_changes_nothing_and_says_so(db, settings, organiser
         page = unescape(organiser.get(f"/manage/imports/{import_id}").text)
         if round_ == 0:
             assert "36 contacts ajoutés à la liste." in page
-    assert "Rien n'a changé : ces 36 contacts étaient déjà sur la liste, à jour." in page
+    assert "Rien n’a changé\u00a0: ces 36 contacts étaient déjà sur la liste, à jour." in page
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(Membership)) == 36
 

@@ -47,7 +47,7 @@ def test_the_inbox_shows_the_people_s_replies_to_an_event(db, factory, client, m
     assert page.index("paul@example.org") < page.index("claire@example.org")  # oldest first
     assert 'aria-current="page">Réponses des personnes <span class="count">(2)</span>' in page
     assert 'Réponses automatiques <span class="count">(1)</span>' in page
-    assert "À traiter : 2 — traitées : 0" in page
+    assert "À traiter\u00a0: 2 — traitées\u00a0: 0" in page
     claire = page.split(f'id="reply-{mailbox.replies["claire"]}"')[1].split("</li>")[0]
     assert "1 juil. 2026, 10h10" in claire  # received at 8h10 UTC, shown in Paris
     with db.transaction(write=False) as session:
@@ -98,10 +98,12 @@ def test_parameters_not_understood_are_named_and_ignored(db, factory, client, ma
     assert answer.status_code == 200
     page = unescape(answer.text)
     for problem in (
-        "Événement inconnu (paramètre event) : abc", "Liste inconnue (paramètre list) : 999",
-        "Sorte de réponse inconnue (paramètre kind) : spam",
-        "État inconnu (paramètre state) : done", "Ordre inconnu (paramètre order) : up",
-        "Page inconnue (paramètre page) : zero",
+        "Événement inconnu (paramètre event)\u00a0: abc",
+        "Liste inconnue (paramètre list)\u00a0: 999",
+        "Sorte de réponse inconnue (paramètre kind)\u00a0: spam",
+        "État inconnu (paramètre state)\u00a0: done",
+        "Ordre inconnu (paramètre order)\u00a0: up",
+        "Page inconnue (paramètre page)\u00a0: zero",
     ):  # fmt: skip
         assert problem in page
     assert "claire@example.org" in page  # the inbox as if they had not been given
@@ -110,7 +112,7 @@ def test_parameters_not_understood_are_named_and_ignored(db, factory, client, ma
         assert client.get(url).status_code == 200, url
     refused = client.get("/manage/replies.csv?state=done")
     assert refused.status_code == 400
-    assert "État inconnu (paramètre state) : done" in unescape(refused.text)
+    assert "État inconnu (paramètre state)\u00a0: done" in unescape(refused.text)
 
 
 def test_htmx_gets_the_replies_alone(db, factory, client, mailbox):
@@ -134,7 +136,7 @@ def test_an_organiser_marks_a_reply_handled_then_reopens_it(db, factory, client,
     page = unescape(client.get(f"/manage/replies?event={event_id}").text)
     assert f"La réponse n° {claire} est marquée comme traitée." in page
     assert f'id="reply-{claire}"' not in page  # no longer to handle
-    assert "À traiter : 1 — traitées : 1" in page
+    assert "À traiter\u00a0: 1 — traitées\u00a0: 1" in page
     done = unescape(client.get(f"/manage/replies?event={event_id}&state=handled").text)
     assert f'id="reply-{claire}"' in done
 
@@ -151,7 +153,7 @@ def test_an_organiser_marks_a_reply_handled_then_reopens_it(db, factory, client,
     assert 'hx-swap-oob="true"' in text
     assert '<p id="inbox-count" role="status" hx-swap-oob="innerHTML">' in text
     assert 'Réponses des personnes <span class="count">(0)</span>' in text  # handled ones
-    assert "À traiter : 2 — traitées : 0" in text
+    assert "À traiter\u00a0: 2 — traitées\u00a0: 0" in text
     with db.transaction(write=False) as session:
         entries = session.execute(
             select(AuditEntry.actor, AuditEntry.action, AuditEntry.subject)
@@ -203,7 +205,7 @@ def test_the_exports_hold_the_replies_the_inbox_shows(db, factory, client, mailb
                        "Organisation", "Événement", "Texte"]  # fmt: skip
     assert [row[4] for row in rows[1:]] == ["paul@example.org", "claire@example.org"]
     assert rows[2] == [
-        str(mailbox.replies["claire"]), "2026-07-01 10:10", "réponse d'une personne", "à traiter",
+        str(mailbox.replies["claire"]), "2026-07-01 10:10", "réponse d’une personne", "à traiter",
         "claire@example.org", "Re: Invitation", "Personne 0", "", "Rencontre nationale des PTCE",
         CLAIRE,
     ]  # fmt: skip

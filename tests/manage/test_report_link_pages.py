@@ -171,7 +171,7 @@ def test_the_partial_lists_the_links_and_shows_the_new_one_to_copy(
         html = unescape(partial(db, settings, world))
     assert 'id="report-link-new"' not in html
     assert 'aria-invalid="true"' in html
-    assert "aucun lien n'a été créé" in html
+    assert "aucun lien n’a été créé" in html
 
 
 def test_the_partial_takes_the_new_link_given_and_shows_comms_no_controls(

@@ -25,7 +25,9 @@ def organiser(db, settings, client, factory):
 
 
 def kept(answer) -> int:
-    match = re.search(r"Contacts gardés par ce segment : ([\d\s\u202f]+)<", unescape(answer.text))
+    match = re.search(
+        r"Contacts gardés par ce segment\u00a0: ([\d\s\u202f]+)<", unescape(answer.text)
+    )
     assert match is not None, answer.text
     return int(re.sub(r"\D", "", match.group(1)))
 
@@ -43,7 +45,7 @@ def test_the_count_follows_the_criteria(organiser):
 
 def test_a_state_without_its_event_is_named(organiser):
     answer = organiser.get("/manage/segments/count?state=no_answer")
-    assert "Choisissez l'événement de cet état." in unescape(answer.text)
+    assert "Choisissez l’événement de cet état." in unescape(answer.text)
     token = csrf_token(organiser, "/manage/segments")
     answer = organiser.post(
         "/manage/segments", data={"csrf_token": token, "name": "Relance", "state": "no_answer"}
@@ -60,7 +62,7 @@ def test_a_segment_is_saved_and_opens_again(db, factory, organiser):
             "state": "not_invited"}  # fmt: skip
     assert organiser.post("/manage/segments", data=form).status_code == 302
     page = unescape(organiser.get("/manage/segments").text)
-    assert "Le segment « Bretons de la CRESS » est enregistré" in page
+    assert "Le segment «\u00a0Bretons de la CRESS\u00a0» est enregistré" in page
     with db.transaction(write=False) as session:
         rules = session.scalar(select(Segment.rules))
     assert rules == {"lists": ["CNCRES"], "regions": ["Bretagne", "Pays de la Loire"],

@@ -29,7 +29,7 @@ def test_an_admin_creates_an_account_and_sees_its_link(db, admin):
     page = create(admin, email="Claire@Example.org", role="comms")
     assert page.status_code == 200
     text = unescape(page.text)
-    assert "Rien n'a été envoyé à claire@example.org" in text
+    assert "Rien n’a été envoyé à claire@example.org" in text
     link = text.split('id="link" value="', 1)[1].split('"', 1)[0]
     assert "/manage/link/" in link
     listing = unescape(admin.get("/manage/users").text)
@@ -54,7 +54,7 @@ def test_a_door_account_is_made_for_events(db, admin, factory):
     ("form", "message"),
     [
         ({"email": "admin@example.org", "role": "comms"}, "déjà un compte"),
-        ({"email": "pas-une-adresse", "role": "comms"}, "n'est pas valide"),
+        ({"email": "pas-une-adresse", "role": "comms"}, "n’est pas valide"),
         ({"email": "x@example.org", "role": "king"}, "Choisissez un rôle."),
     ],
 )

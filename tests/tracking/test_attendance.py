@@ -211,7 +211,7 @@ def test_the_statistics_page_and_its_files_show_attendance_once_the_door_opens(
         f"/manage/events/{world.event_id}/figures/attendance_days.csv"
     ).data.decode("utf-8-sig")
     assert exported.splitlines()[0] == (
-        "Jour d'inscription;Confirmés;Présents;Absents;Taux de présence (%);Taux d'absence (%)"
+        "Jour d’inscription;Confirmés;Présents;Absents;Taux de présence (%);Taux d’absence (%)"
     )
     assert exported.splitlines()[2].endswith(";2;1;1;50;50")
     home = organiser.get(f"/manage/events/{world.event_id}").text

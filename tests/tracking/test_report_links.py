@@ -29,7 +29,7 @@ BASE = "http://127.0.0.1:5000"
 ROW = re.compile(r'<th scope="row">([^<]+)</th><td class="number">([^<]+)</td>')
 LABELS = (
     "Personnes invitées", "Invitations envoyées", "Invitations remises", "Adresses en erreur",
-    "Ont ouvert l'invitation", "Ont cliqué sur un lien", "Inscrites", "Ont décliné",
+    "Ont ouvert l’invitation", "Ont cliqué sur un lien", "Inscrites", "Ont décliné",
     "Ont répondu par email", "Se sont désabonnées",
 )  # fmt: skip
 
@@ -128,7 +128,7 @@ def test_a_token_opened_under_another_lists_id_is_refused(db, settings, client, 
     for url in (f"/report/{lists['MES']}/{token}", f"/report/{lists['MES']}/{token}.csv"):
         answer = client.get(url)
         assert answer.status_code == 404, url
-        assert "Ce lien de rapport n'existe pas" in answer.text
+        assert "Ce lien de rapport n’existe pas" in answer.text
         assert "Personnes invitées" not in answer.text
         assert answer.headers["Referrer-Policy"] == "no-referrer"
 
@@ -149,7 +149,7 @@ def test_an_altered_or_foreign_token_is_refused(db, settings, client, fixture):
     for url in (altered, foreign, unknown, f"/report/{lists['CNCRES']}/nonsense"):
         answer = client.get(url)
         assert answer.status_code == 404, url
-        assert "Ce lien de rapport n'existe pas" in answer.text
+        assert "Ce lien de rapport n’existe pas" in answer.text
     assert client.get(path).status_code == 200  # the real one still opens
 
 
