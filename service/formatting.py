@@ -57,6 +57,19 @@ def question_label(question: Question) -> str:
     return question.label
 
 
+def choice_label(question: Question, choice: Any) -> str:
+    """An option of a 'choice' question in the page's language: the English option when the
+    page is English and one is given for it, else the French as stored."""
+    french = str(choice)
+    # Answers store the French option: its place among `choices` finds its English.
+    options = [str(option) for option in question.choices]
+    if _is_english() and french in options:
+        position = options.index(french)
+        if position < len(question.choices_en) and question.choices_en[position]:
+            return str(question.choices_en[position])
+    return french
+
+
 def lang_url(code: str) -> str:
     """The current page in the language `code`.
 
@@ -98,5 +111,6 @@ def init_app(app: Flask) -> None:
         capfirst=capfirst,
         role_label=role_label,
         question_label=question_label,
+        choice_label=choice_label,
     )
     app.jinja_env.globals.update(get_locale=get_locale, lang_url=lang_url)
