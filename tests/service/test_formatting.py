@@ -1,12 +1,12 @@
-"""An option of a 'choice' question in the page's language: English when the page is English and
-the organiser gave it, the French option as stored otherwise."""
+"""An option of a 'choice' question in the page's (or an email's) language: English when asked
+for and the organiser gave it, the French option as stored otherwise."""
 
 from __future__ import annotations
 
 import pytest
 
 from service.events.models import Question, QuestionKind
-from service.formatting import choice_label
+from service.formatting import choice_in, choice_label
 
 
 def question(choices_en: list[str]) -> Question:
@@ -48,3 +48,8 @@ def test_templates_have_the_filter(app):
     with app.test_request_context("/?lang=en"):
         template = app.jinja_env.from_string("{{ question|choice_label('Autre') }}")
         assert template.render(question=TRANSLATED) == "Other"
+
+
+def test_an_email_asks_for_its_recipients_language_outside_any_request():
+    assert choice_in(TRANSLATED, "Réseau", "en") == "Network"
+    assert choice_in(TRANSLATED, "Réseau", "fr") == "Réseau"
