@@ -60,6 +60,24 @@ def question_label(question: Question) -> str:
     return question_in(question, "en" if _is_english() else "fr")
 
 
+def choice_in(question: Question, choice: Any, language: str) -> str:
+    """An option of a 'choice' question in `language`: the English option when asked for and
+    given for it, else the French as stored (what an email in the recipient's language needs)."""
+    french = str(choice)
+    # Answers store the French option: its place among `choices` finds its English.
+    options = [str(option) for option in question.choices]
+    if language == "en" and french in options:
+        position = options.index(french)
+        if position < len(question.choices_en) and question.choices_en[position]:
+            return str(question.choices_en[position])
+    return french
+
+
+def choice_label(question: Question, choice: Any) -> str:
+    """An option of a 'choice' question in the page's language."""
+    return choice_in(question, choice, "en" if _is_english() else "fr")
+
+
 def lang_url(code: str) -> str:
     """The current page in the language `code`.
 
@@ -101,5 +119,6 @@ def init_app(app: Flask) -> None:
         capfirst=capfirst,
         role_label=role_label,
         question_label=question_label,
+        choice_label=choice_label,
     )
     app.jinja_env.globals.update(get_locale=get_locale, lang_url=lang_url)

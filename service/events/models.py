@@ -172,6 +172,8 @@ class Question(Base):
     label_en: Mapped[str] = mapped_column(String(500), default="")
     kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind, "question_kind"))
     choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The same options in English, in the same order; empty: English pages show the French.
+    choices_en: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     required: Mapped[bool] = mapped_column(default=False)
 
     event: Mapped[Event] = relationship(back_populates="questions")

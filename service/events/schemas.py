@@ -12,9 +12,11 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from service.events.colours import checked_colour
 from service.events.models import Event, Forwarding, QuestionKind, SpeakerRole, WaitlistPolicy
@@ -87,7 +89,31 @@ class QuestionIn(Strict):
     label_en: OneLine = Field("", max_length=500)
     kind: QuestionKind = QuestionKind.YES_NO
     choices: list[Text] = []
+    choices_en: list[Text] = Field(
+        default=[],
+        description="The choices in English, one per choice in the same order; empty: none",
+    )
     required: bool = False
+
+    @field_validator("choices_en")
+    @classmethod
+    def _choices_en_match_choices(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        # A field validator rather than the model's: its refusal then names `choices_en`; the
+        # errors' types are what the back office's form says in the page's language.
+        if not value or "kind" not in info.data or "choices" not in info.data:
+            return value  # nothing to match, or the kind or choices are refused already
+        if info.data["kind"] is not QuestionKind.CHOICE:
+            raise PydanticCustomError(
+                "choices_en_without_choice", "only a 'choice' question has options"
+            )
+        expected, given = len(info.data["choices"]), len(value)
+        if given != expected:
+            raise PydanticCustomError(
+                "choices_en_count",
+                "give one English option per French option ({expected} expected, {given} given)",
+                {"expected": expected, "given": given},
+            )
+        return value
 
     @model_validator(mode="after")
     def _choices_fit_kind(self) -> QuestionIn:
@@ -243,6 +269,7 @@ def event_spec(event: Event, tz: Any) -> dict[str, Any]:
                 "label_en": q.label_en,
                 "kind": q.kind.value,
                 "choices": list(q.choices),
+                "choices_en": list(q.choices_en),
                 "required": q.required,
             }
             for q in event.questions

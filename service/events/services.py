@@ -77,7 +77,7 @@ def _programme_of(spec: EventIn, tz: ZoneInfo) -> list[ProgrammeSession]:
 def _questions_of(spec: EventIn) -> list[Question]:
     return [
         Question(position=i, key=q.key, label=q.label, label_en=q.label_en, kind=q.kind,
-                 choices=q.choices, required=q.required)
+                 choices=q.choices, choices_en=q.choices_en, required=q.required)
         for i, q in enumerate(spec.questions)
     ]  # fmt: skip
 
@@ -118,7 +118,9 @@ def _programme(sessions: list[ProgrammeSession]) -> list[tuple[object, ...]]:
 
 
 def _questions(questions: list[Question]) -> list[tuple[object, ...]]:
-    return [(q.key, q.label, q.label_en, q.kind, q.choices, q.required) for q in questions]
+    return [
+        (q.key, q.label, q.label_en, q.kind, q.choices, q.choices_en, q.required) for q in questions
+    ]
 
 
 def apply_spec(session: Session, event: Event, spec: EventIn, tz: ZoneInfo) -> set[str]:

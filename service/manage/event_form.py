@@ -20,7 +20,7 @@ EMPTY_SESSION: dict[str, Any] = {"starts": "", "ends": "", "title": "", "descrip
                                  "speakers": []}  # fmt: skip
 EMPTY_SPEAKER = {"name": "", "function": "", "organisation": "", "role": "intervention"}
 EMPTY_QUESTION = {"key": "", "label": "", "label_en": "", "kind": "yes_no", "choices": [],
-                  "required": False}  # fmt: skip
+                  "choices_en": [], "required": False}  # fmt: skip
 MAX_ROWS = 200  # sessions, speakers of a session, questions: a bound on what a form may hold
 OPERATION = re.compile(r"^(add|remove|up)-(session|speaker|question)(?:-(\d+))?(?:-(\d+))?$")
 
@@ -61,6 +61,11 @@ def _fields(form: MultiDict[str, str], prefix: str, names: tuple[str, ...]) -> d
     return {name: form.get(prefix + name, "").strip() for name in names}
 
 
+def _lines(form: MultiDict[str, str], name: str) -> list[str]:
+    """The non-blank lines of a text area, one option each."""
+    return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
+
+
 def read_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """The event description a submitted form holds, as the organiser typed it."""
     description: dict[str, Any] = _fields(form, "", TOP)
@@ -79,7 +84,8 @@ def read_form(form: MultiDict[str, str]) -> dict[str, Any]:
     description["questions"] = [
         {
             **_fields(form, row, ("key", "label", "label_en", "kind")),
-            "choices": [c.strip() for c in form.get(f"{row}choices", "").splitlines() if c.strip()],
+            "choices": _lines(form, f"{row}choices"),
+            "choices_en": _lines(form, f"{row}choices_en"),
             "required": form.get(f"{row}required") == "on",
         }
         for row in _rows(form, "questions.")
@@ -170,6 +176,16 @@ def _reason(error: Any) -> str:
             "Seulement des lettres sans accent, des chiffres et des tirets."
         ),
         "string_too_long": gettext("Trop long."),
+        "choices_en_count": gettext(
+            "Autant d'options en anglais qu'en français, dans le même ordre (en français : "
+            "%(expected)s ; en anglais : %(given)s).",
+            expected=context.get("expected"),
+            given=context.get("given"),
+        ),
+        "choices_en_without_choice": gettext(
+            "Seule une question à réponse « choix » a des options : videz ce champ ou changez "
+            "la réponse attendue."
+        ),
     }
     return known.get(kind, str(error["msg"]))
 

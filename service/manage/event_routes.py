@@ -34,6 +34,7 @@ LABELS = {
     "address": lazy_gettext("Adresse"), "name": lazy_gettext("Nom"),
     "label": lazy_gettext("Question"), "slug": lazy_gettext("Identifiant court"),
     "email": lazy_gettext("Adresse email"), "choices": lazy_gettext("Choix proposés"),
+    "choices_en": lazy_gettext("Options en anglais"),
 }  # fmt: skip
 
 

@@ -14,8 +14,8 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from contacts.exports import write_csv, write_xlsx
-from service.events.models import Event
-from service.formatting import question_label
+from service.events.models import Event, Question, QuestionKind
+from service.formatting import choice_label, question_label
 from service.manage.labels import status_label
 from service.manage.queries import RegistrationLine, TableQuery, registration_table
 from service.registrations.models import RegistrationStatus
@@ -25,10 +25,12 @@ def _when(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _answer(value: Any) -> str:
+def _answer(question: Question, value: Any) -> str:
     if isinstance(value, bool):
         return gettext("oui") if value else gettext("non")
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    return choice_label(question, value) if question.kind is QuestionKind.CHOICE else str(value)
 
 
 def _columns(event: Event, tz: ZoneInfo) -> dict[str, Callable[[RegistrationLine], str]]:
@@ -46,12 +48,12 @@ def _columns(event: Event, tz: ZoneInfo) -> dict[str, Callable[[RegistrationLine
         gettext("Réponse attendue avant"): lambda line: _when(line.offer_expires_at, tz),
     }
     for question in event.questions:
-        columns[question_label(question)] = _answer_of(question.key)
+        columns[question_label(question)] = _answer_of(question)
     return columns
 
 
-def _answer_of(key: str) -> Callable[[RegistrationLine], str]:
-    return lambda line: _answer(line.answers.get(key))
+def _answer_of(question: Question) -> Callable[[RegistrationLine], str]:
+    return lambda line: _answer(question, line.answers.get(question.key))
 
 
 def registrations_file(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import yaml
 from openapi_spec_validator import validate
+from sqlalchemy import select
 
 from service.demo import DEMO_EVENT
+from service.events.models import Question
 
 
 def event_body(**changes):
@@ -104,3 +106,31 @@ def test_refusals_are_rfc_9457_problem_details(client, auth):
     missing = client.get("/api/v1/events/999", headers=auth)
     assert (missing.mimetype, missing.get_json()["status"]) == ("application/problem+json", 404)
     assert missing.get_json()["errors"] == ["event: no event with id 999"]
+
+
+def english_options(db) -> list[str]:
+    """The English options stored for the demo's 'choice' question."""
+    query = select(Question.choices_en).where(Question.key == "structure_type")
+    with db.transaction(write=False) as session:
+        return session.scalars(query).one()
+
+
+def test_english_options_are_accepted_kept_and_checked(db, client, auth):
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert schema["QuestionIn"]["properties"]["choices_en"]["type"] == "array"
+    event_id = client.post("/api/v1/events", json=event_body(), headers=auth).get_json()["id"]
+    demo = ["PTCE", "Local authority", "Network", "Researcher", "Other"]
+    assert english_options(db) == demo
+    retitled = client.patch(f"/api/v1/events/{event_id}", json={"title": "R"}, headers=auth)
+    assert retitled.get_json()["changed"] == ["title"]
+    assert english_options(db) == demo
+    questions = event_body()["questions"]
+    questions[1]["choices_en"] = demo[:3]
+    refused = client.patch(
+        f"/api/v1/events/{event_id}", json={"questions": questions}, headers=auth
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == [
+        "questions.1.choices_en: give one English option per French option (5 expected, 3 given)"
+    ]
+    assert english_options(db) == demo

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from service.events.models import Event
+from service.events.models import Event, Question
 from service.mail.models import Message
 from service.registrations import services
 from tests.helpers import act
@@ -108,6 +108,55 @@ def test_a_slug_already_taken_is_refused(db, factory, organiser):
     page = post(organiser, "/manage/events/new", {**FORM, "slug": "prise"})
     assert page.status_code == 422
     assert "Un autre événement porte déjà cet identifiant." in unescape(page.text)
+
+
+CHOICE = {
+    "questions.0.label": "Vous venez au titre de", "questions.0.kind": "choice",
+    "questions.0.choices": "Collectivité\nRéseau\nAutre",
+}  # fmt: skip
+
+
+def test_english_options_are_saved_in_the_order_typed(db, organiser):
+    english = {"questions.0.choices_en": "Local authority\r\n\r\nNetwork\r\nOther\r\n"}
+    answer = post(organiser, "/manage/events/new", {**FORM, **CHOICE, **english})
+    assert answer.status_code == 302
+    with db.transaction(write=False) as session:
+        (question,) = session.scalars(select(Question)).all()
+        assert question.choices_en == ["Local authority", "Network", "Other"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"questions.0.choices_en": "Local authority\nNetwork"},
+         "Autant d'options en anglais qu'en français, dans le même ordre (en français : 3 ; "
+         "en anglais : 2)."),
+        ({"questions.0.kind": "yes_no", "questions.0.choices_en": "Yes"},
+         "Seule une question à réponse « choix » a des options : videz ce champ ou changez la "
+         "réponse attendue."),
+    ],
+)  # fmt: skip
+def test_refused_english_options_are_named_and_kept(db, organiser, changes, message):
+    page = post(organiser, "/manage/events/new", {**FORM, **CHOICE, **changes})
+    assert page.status_code == 422
+    text = unescape(page.text)
+    assert f'id="questions-0-choices_en-error">{message}</p>' in text
+    assert f'<a href="#questions-0-choices_en">Options en anglais : {message}</a>' in text
+    typed = text.split('name="questions.0.choices_en"', 1)[1].split("</textarea>", 1)[0]
+    assert typed.endswith(">" + changes["questions.0.choices_en"])
+    assert events(db) == []
+
+
+def test_the_edit_form_shows_the_english_options_beside_the_french(db, factory, organiser):
+    question = {"key": "structure", "label": "Vous venez au titre de", "kind": "choice",
+                "choices": ["Collectivité", "Réseau"],
+                "choices_en": ["Local authority", "Network"]}  # fmt: skip
+    event_id = factory.event(questions=[question])
+    form = _current_form(organiser, f"/manage/events/{event_id}/edit")
+    assert form["questions.0.choices"] == "Collectivité\nRéseau"
+    assert form["questions.0.choices_en"] == "Local authority\nNetwork"
+    page = unescape(organiser.get(f"/manage/events/{event_id}/edit").text)
+    assert "Les options en anglais (facultatif, dans le même ordre)" in page
 
 
 @pytest.fixture

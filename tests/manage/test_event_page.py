@@ -200,3 +200,28 @@ def test_the_counters_are_served_alone_for_the_page_to_refresh_them(
     after = organiser.get(f"/manage/events/{event_id}/seats").text
     assert "<html" not in after
     assert '<dd data-state="waitlisted">4</dd>' in after
+
+
+STRUCTURE = {"key": "structure", "label": "Vous venez au titre de", "kind": "choice",
+             "choices": ["Collectivité", "Réseau"],
+             "choices_en": ["Local authority", "Network"]}  # fmt: skip
+
+
+@pytest.fixture
+def chose_network(db, factory) -> int:
+    """An event whose one registration answered « Réseau » to a question with English options."""
+    event_id = factory.event(questions=[STRUCTURE])
+    [person] = factory.invitees(event_id, 1)
+    act(db, person.invitation_id, services.register, {"structure": "Réseau"})
+    return event_id
+
+
+@pytest.mark.parametrize(("lang", "option"), [("fr", "Réseau"), ("en", "Network")])
+def test_chosen_options_are_read_in_the_pages_language(db, chose_network, organiser, lang, option):
+    page = unescape(organiser.get(f"/manage/events/{chose_network}?lang={lang}").text)
+    answers = page.split('id="answers"', 1)[1].split("</section>", 1)[0]
+    assert f"{option} : 1" in answers
+    row = page.split('<th scope="row">Personne 0</th>', 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{option}</td>" in row
+    export = organiser.get(f"/manage/events/{chose_network}/registrations.csv?lang={lang}")
+    assert export.data.decode("utf-8-sig").splitlines()[1].split(";")[8] == option

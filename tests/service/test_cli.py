@@ -96,6 +96,33 @@ def test_bad_event_file_names_each_field(db, tmp_path):
     assert run("event", "list") == ""
 
 
+def test_english_options_go_through_export_and_update(db, event_file, tmp_path):
+    run("event", "create", "--file", str(event_file))
+    exported = yaml.safe_load(run("event", "export", "1"))
+    structure = exported["questions"][1]
+    assert structure["choices_en"] == ["PTCE", "Local authority", "Network", "Researcher", "Other"]
+    structure["choices_en"][2] = "Partner network"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(exported, allow_unicode=True), encoding="utf-8")
+    assert run("event", "update", "1", "--file", str(changed)) == "changed: questions; emailed: 0\n"
+    again = yaml.safe_load(run("event", "export", "1"))
+    assert again["questions"][1]["choices_en"][2] == "Partner network"
+
+
+def test_english_options_one_short_are_refused_by_name(db, tmp_path):
+    data = yaml.safe_load(DEMO_EVENT.read_text(encoding="utf-8"))
+    data.update(CHANGE, date="2030-07-05")
+    data["questions"][1]["choices_en"] = ["PTCE", "Local authority", "Network", "Researcher"]
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    output = run("event", "create", "--file", str(path), ok=False)
+    assert (
+        "questions.1.choices_en: give one English option per French option (5 expected, 4 given)"
+        in output
+    )
+    assert run("event", "list") == ""
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

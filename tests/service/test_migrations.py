@@ -1,5 +1,6 @@
 """The migrations build the schema the models describe, on the session's database (SQLite or
-PostgreSQL): nothing the models have is missing from them, nothing is there the models lack."""
+PostgreSQL): nothing the models have is missing from them, nothing is there the models lack; a
+column added later is filled for the rows already stored, and taken away again by its downgrade."""
 
 from __future__ import annotations
 
@@ -7,10 +8,21 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SAWarning
 
 import service.models  # noqa: F401 - every table on Base.metadata
 from service.db import Base
+from service.events.models import Question
+from service.migrate import downgrade, upgrade
+
+STRUCTURE = {
+    "key": "structure",
+    "label": "Vous venez au titre de",
+    "kind": "choice",
+    "choices": ["Collectivité", "Réseau"],
+    "choices_en": ["Local authority", "Network"],
+}
 
 
 def test_the_migrated_schema_is_the_models(db):
@@ -31,3 +43,21 @@ def test_the_name_order_index_is_built(db):
     with db.engine.connect() as connection:
         names = set(connection.exec_driver_sql(catalogue).scalars())
     assert "ix_contact_name" in names
+
+
+def _question_columns(db) -> set[str]:
+    with db.engine.connect() as connection:
+        return {column["name"] for column in inspect(connection).get_columns("question")}
+
+
+def test_questions_stored_before_english_options_get_none(db, factory, settings):
+    event_id = factory.event(questions=[STRUCTURE])
+    try:
+        downgrade(settings.database_url, "0022")
+        assert "choices_en" not in _question_columns(db)
+        upgrade(settings.database_url, "0023")
+    finally:
+        upgrade(settings.database_url)  # the session's database stays at the latest schema
+    with db.transaction(write=False) as session:
+        question = session.scalars(select(Question).where(Question.event_id == event_id)).one()
+        assert (question.choices, question.choices_en) == (["Collectivité", "Réseau"], [])
