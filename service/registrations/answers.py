@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from service.events.models import Event, Question, QuestionKind
-from service.formatting import question_in
+from service.formatting import choice_in, question_in
 from service.mail.render import translations
 from service.registrations.errors import InvalidAnswers, WrongState
 from service.registrations.models import Registration, RegistrationStatus
@@ -94,7 +94,9 @@ def _said(question: Question, value: Any, language: str) -> str:
     gettext = translations(language).gettext
     if question.kind is QuestionKind.YES_NO:
         return gettext("oui") if value else gettext("non")
-    return str(value) if value not in (None, "") else "—"
+    if value in (None, ""):
+        return "—"
+    return choice_in(question, value, language) if question.kind is QuestionKind.CHOICE else value
 
 
 def answer_lines(event: Event, answers: Mapping[str, Any], language: str) -> list[tuple[str, str]]:

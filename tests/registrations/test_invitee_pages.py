@@ -251,3 +251,38 @@ def test_the_confirmation_email_says_the_answers_back(db, factory, settings):
     ]
     assert values["%%answers.html%%"].count("<br>") == 3  # one line each in HTML too
     assert values["%%change_answers%%"].endswith("/answers")
+
+
+BILINGUAL = [
+    {
+        "key": "sector",
+        "kind": "choice",
+        "label": "Vous venez au titre de",
+        "label_en": "You come as",
+        "choices": ["Réseau", "Collectivité"],
+        "choices_en": ["Network", "Local authority"],
+    }
+]
+
+
+def test_the_options_of_a_question_read_in_the_page_s_language(db, factory, client):
+    event_id = factory.event(questions=BILINGUAL)
+    (person,) = factory.invitees(event_id, 1)
+    english = client.get(f"/r/{person.token}?lang=en").text
+    options = [a for tag, a in Page(english).elements if tag == "option"]
+    assert [a["value"] for a in options] == ["", "Réseau", "Collectivité"]  # what is kept
+    assert "Local authority" in Page(english).text
+    assert "Collectivité" not in Page(english).text
+    form = {"csrf_token": _csrf(client, f"/r/{person.token}?lang=en"), "q_sector": "Collectivité"}
+    assert client.post(f"/r/{person.token}/register?lang=en", data=form).status_code == 303
+    assert "You come as Local authority" in _said(client, person.token, "en")
+    assert "Vous venez au titre de Collectivité" in _said(client, person.token)
+    with db.transaction(write=False) as session:
+        from service.events.models import Event
+        from service.registrations.answers import answers_text
+
+        event = session.get(Event, event_id)
+        said = answers_text(
+            event, {"name": "A B", "organisation": ""}, {"sector": "Collectivité"}, "en"
+        )
+    assert said.splitlines()[-1] == "You come as: Local authority"

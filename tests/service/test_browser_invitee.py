@@ -199,3 +199,34 @@ def test_the_organiser_invites_and_the_tool_keeps_to_the_footer(
         assert "Convier" not in header
         assert "Convier" not in browser.title
         assert "Convier" in browser.find_element(By.CSS_SELECTOR, "footer.site").text
+
+
+def test_question_options_in_english_and_french_typography(
+    db: Database, factory: Factory, open_browser, base
+):
+    """Point 8: the options of a question in the page's language; point 9: French set in its
+    typography (’, and no-break spaces that keep « ? » and « : » with their words)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.registrations.test_invitee_pages import BILINGUAL
+
+    event_id = factory.event(organiser=LABO, questions=BILINGUAL)
+    (person,) = factory.invitees(event_id, 1)
+    browser = open_browser("options")
+    for lang, width in VIEWS:
+        look(browser, f"{base}/r/{person.token}", lang, width)
+        shown = [option.text for option in Select(browser.find_element(By.ID, "q_sector")).options]
+        assert shown == (
+            ["—", "Réseau", "Collectivité"] if lang == "fr" else ["—", "Network", "Local authority"]
+        )
+        if lang == "fr":
+            answer = browser.find_element(By.CSS_SELECTOR, "section.answer")
+            # textContent: WebDriver's .text turns no-break spaces into plain ones.
+            said = browser.execute_script("return arguments[0].textContent", answer)
+            assert "Vous ne pourrez pas être des nôtres\u202f? Dites-le-nous\u00a0:" in said
+            assert button(browser, "S’inscrire")
+    Select(browser.find_element(By.ID, "q_sector")).select_by_visible_text("Local authority")
+    button(browser, "Register").click()
+    wait_for_text(browser, "section.answers", "Local authority")
+    assert statuses(db, event_id) == {person.invitation_id: S.CONFIRMED}
