@@ -36,7 +36,7 @@ def test_a_link_is_emailed_to_an_account_and_to_nobody_else(db, factory, client,
                    ("Claire@example.org", "personne@example.org")}  # fmt: skip
         log.wait_for(task_succeeded(SIGN_IN_TASK), times=1, timeout=60)
     assert len(answers) == 1  # the same page, known address or not
-    assert "un lien de connexion vient d'y être envoyé" in answers.pop()
+    assert "un lien de connexion vient d’y être envoyé" in answers.pop()
     [delivery] = standin.deliveries()
     assert delivery.to == ("claire@example.org",)
     assert delivery.subject == "Votre lien de connexion à Convier"

@@ -82,10 +82,10 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
         browser.find_element(
             By.XPATH, '//section[.//h2[@id="waitlist"]]//tr[2]//a[starts-with(., "Mettre en tête")]'
         ).click()
-        wait_for_text(browser, "h1", "Faire passer en tête de la liste d'attente")
+        wait_for_text(browser, "h1", "Faire passer en tête de la liste d’attente")
         accessible(browser)
         browser.find_element(By.CSS_SELECTOR, "form.actions button").click()
-        wait_for_text(browser, "div.status", "Personne 2 est en tête de la liste d'attente.")
+        wait_for_text(browser, "div.status", "Personne 2 est en tête de la liste d’attente.")
         names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, waiting)]
         assert names == ["Personne 2", "Personne 1"]
         accessible(browser)
@@ -93,8 +93,10 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
         # Someone registers meanwhile: the counters of the open page follow (htmx, every 5 s).
         visitor = open_browser("visitor")
         visitor.get(f"{base}/r/{newcomer.token}")
-        visitor.find_element(By.XPATH, '//button[normalize-space()="S\'inscrire"]').click()
-        wait_for_text(visitor, "p.status", "liste d'attente")
+        # The event is full, people wait: the page says so, and its button too.
+        join = '//button[normalize-space()="M’inscrire sur la liste d’attente"]'
+        visitor.find_element(By.XPATH, join).click()
+        wait_for_text(visitor, "p.status", "liste d’attente")
         wait_for_text(browser, 'dd[data-state="waitlisted"]', "3")
 
         # A guest is invited from the page; their link is shown to copy.
@@ -109,7 +111,7 @@ def test_an_organiser_signs_up_finds_the_event_and_runs_its_waitlist(
         accessible(browser)
 
         browser.find_element(By.XPATH, '//button[normalize-space()="Se déconnecter"]').click()
-        wait_for_text(browser, "h1", "Connexion à l'espace organisateur")
+        wait_for_text(browser, "h1", "Connexion à l’espace organisateur")
         accessible(browser)
         browser.get(base + link)  # the link served once
         wait_for_text(browser, "h1", "Ce lien de connexion ne fonctionne plus")
@@ -185,7 +187,7 @@ def test_an_organiser_creates_an_event_then_moves_it_and_tells_the_people(
         fill("questions-0-label", "Resterez-vous pour le cocktail ?")
         assert axe_violations(browser) == []
         press("Enregistrer")
-        wait_for_text("div.status", "L'événement est créé.")
+        wait_for_text("div.status", "L’événement est créé.")
         assert (
             "Lundi 7 juillet 2031, 14h30–17h30"
             in browser.find_element(By.CSS_SELECTOR, "p.when").text
@@ -200,8 +202,8 @@ def test_an_organiser_creates_an_event_then_moves_it_and_tells_the_people(
         for person in factory.invitees(event_id, 2):  # one seat held, one waiting
             act(db, person.invitation_id, registrations.register, {"cocktail": True})
 
-        browser.find_element(By.LINK_TEXT, "Modifier l'événement").click()
-        wait_for_text("h1", "Modifier l'événement")
+        browser.find_element(By.LINK_TEXT, "Modifier l’événement").click()
+        wait_for_text("h1", "Modifier l’événement")
         fill("venue-name", "Salle des fêtes de la mairie")
         press("Enregistrer")
         wait_for_text("#notify legend", "prévenir par email les 2 personnes")
@@ -255,7 +257,7 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
         assert len(lines) == 3
 
         browser.get(f"{base}/manage/events/{event_id}/cancel")
-        wait_for_text("h1", "Annuler l'événement")
+        wait_for_text("h1", "Annuler l’événement")
         assert axe_violations(browser) == []
 
         browser.find_element(By.LINK_TEXT, "Comptes").click()
@@ -279,7 +281,7 @@ def test_an_admin_makes_a_door_account_and_the_pages_on_the_way_pass_axe(
         comms.find_element(By.ID, "password").send_keys(comms_password, Keys.ENTER)
         browsers.wait_for_text(comms, "#table-count", "2 inscriptions")
         shown = comms.find_element(By.ID, "main").text
-        for control in ("Modifier l'événement", "Annuler l'événement", "Ajouter une personne",
+        for control in ("Modifier l’événement", "Annuler l’événement", "Ajouter une personne",
                         "Mettre en tête", "Renvoyer la confirmation"):  # fmt: skip
             assert control not in shown
         assert "CSV (Excel)" in shown

@@ -84,8 +84,8 @@ def test_an_organiser_composes_previews_tests_launches_and_follows_a_campaign(
         assert f"{people} personnes distinctes" in browser.find_element(By.TAG_NAME, "main").text
 
         # The email as sent, in French then in English.
-        browser.find_element(By.LINK_TEXT, "Voir l'email").click()
-        wait_for_text(browser, "h1", "L'email de la campagne")
+        browser.find_element(By.LINK_TEXT, "Voir l’email").click()
+        wait_for_text(browser, "h1", "L’email de la campagne")
         wait_for_text(browser, "section[aria-labelledby=text-part]", NOTE_FR)
         accessible(browser)
         browser.find_element(By.CSS_SELECTOR, "nav.switch a[lang=en]").click()
@@ -122,7 +122,7 @@ def test_an_organiser_composes_previews_tests_launches_and_follows_a_campaign(
         with celery_worker(env, concurrency=2, purge=False):
             wait_until(browser, lambda b: count("queued") == str(people))  # written, held
             assert count("sent") == "0"
-            press("Reprendre l'envoi")
+            press("Reprendre l’envoi")
             wait_until(browser, lambda b: count("sent") == str(people))
             accessible(browser)
 

@@ -283,7 +283,7 @@ def test_the_scanner_field_and_the_name_search(db, world, server, open_browser):
 
     # Undo: the last check-in of this device only.
     undo = browser.find_element(By.ID, "door-undo")
-    assert undo.text == "Annuler l'entrée : Hélène Dupré"
+    assert undo.text == "Annuler l’entrée : Hélène Dupré"
     undo.click()
     wait_until(browser, lambda b: result(b)[0] == "undone")
     assert set(attended(db, world.event_id)) == {"Marc Lefèvre", "Jean Martin"}
@@ -327,13 +327,13 @@ def test_scans_made_offline_are_sent_when_the_network_is_back(
     for name in ("Hélène Dupré", "Marc Lefèvre", "Awa Diallo"):
         shows(scan(browser, world.codes[name]), "welcome", name, "Vérifié hors ligne")
     shows(scan(browser, world.codes["Awa Diallo"]), "already_in", "« Porte 1 »")
-    shows(scan(browser, world.codes[WAITING]), "refused", "En liste d'attente")
+    shows(scan(browser, world.codes[WAITING]), "refused", "En liste d’attente")
     unknown = "Billet inconnu de la liste téléchargée à"  # a forged code is in no list
     shows(scan(browser, forge(world.codes["Jean Martin"])), "refused", unknown)
 
     banner = browser.find_element(By.ID, "door-offline")
     assert banner.is_displayed()
-    for words in ("Hors ligne depuis", "Entrées en attente d'envoi : 3", "liste téléchargée à"):
+    for words in ("Hors ligne depuis", "Entrées en attente d’envoi : 3", "liste téléchargée à"):
         assert words in banner.text
     assert browser.find_element(By.ID, "door-inside").text == "3"
     assert attended(db, world.event_id) == {}
@@ -370,9 +370,9 @@ def test_refused_tickets_say_why_and_walk_ins(db, world, server, open_browser):
     refusals = {
         forge(world.codes["Jean Martin"]): "Faux billet",
         world.codes[CANCELLED]: "Inscription annulée.",
-        world.codes[WAITING]: "En liste d'attente : pas de place confirmée.",
-        world.other_event_code: "Billet d'un autre événement.",
-        world.personal_link: "C'est le lien personnel d'inscription, pas le billet",
+        world.codes[WAITING]: "En liste d’attente : pas de place confirmée.",
+        world.other_event_code: "Billet d’un autre événement.",
+        world.personal_link: "C’est le lien personnel d’inscription, pas le billet",
     }
     for typed, words in refusals.items():
         shows(scan(browser, typed), "refused", "Refusé", words)

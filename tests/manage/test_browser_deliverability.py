@@ -38,6 +38,6 @@ def test_the_panel_and_the_composer_pass_axe(db, factory, open_browser):
                 browser.find_element(By.ID, "password").send_keys(secret, Keys.ENTER)
                 wait_for_text(browser, "h1", heading)
                 shown = browser.find_element(By.ID, "domain-checks-heading").text
-                assert shown == f"Domaine d'envoi : {DOMAIN}"
+                assert shown == f"Domaine d’envoi : {DOMAIN}"
                 assert "Absent" in browser.find_element(By.CSS_SELECTOR, ".check.missing").text
                 assert axe_violations(browser) == [], path

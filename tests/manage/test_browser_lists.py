@@ -77,11 +77,11 @@ def test_an_organiser_imports_the_four_demo_lists(db, factory, tmp_path, open_br
         assert email.first_selected_option.text == "Courriel pro"
         # A column chosen for two fields is refused, naming the field; the organiser fixes it.
         Select(browser.find_element(By.ID, "field-role")).select_by_visible_text("Structure")
-        press("Revoir l'aperçu")
+        press("Revoir l’aperçu")
         wait_for_text(browser, "#form-errors", "Fonction : Cette colonne est déjà choisie")
         accessible(browser)
         Select(browser.find_element(By.ID, "field-organisation")).select_by_index(0)
-        press("Revoir l'aperçu")
+        press("Revoir l’aperçu")
         feeds = '//th[contains(., "Structure")]/span[@class="feeds"]'
         wait_until(browser, lambda b: "Fonction" in b.find_element(By.XPATH, feeds).text)
         Select(browser.find_element(By.ID, "field-role")).select_by_index(0)
@@ -110,7 +110,7 @@ def test_an_organiser_imports_the_four_demo_lists(db, factory, tmp_path, open_br
 
         # The same file again changes nothing, and says so.
         upload(SAMPLES / "rtes.csv", "RTES")
-        check_and_import("2 lignes refusées", "Rien n'a changé")
+        check_and_import("2 lignes refusées", "Rien n’a changé")
 
         # A segment counts its contacts as its criteria are chosen.
         browser.get(f"{base}/manage/segments")

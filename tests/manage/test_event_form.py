@@ -129,11 +129,11 @@ def test_english_options_are_saved_in_the_order_typed(db, organiser):
     ("changes", "message"),
     [
         ({"questions.0.choices_en": "Local authority\nNetwork"},
-         "Autant d'options en anglais qu'en français, dans le même ordre (en français : 3 ; "
-         "en anglais : 2)."),
+         "Autant d’options en anglais qu’en français, dans le même ordre (en français\u00a0: "
+         "3\u202f; en anglais\u00a0: 2)."),
         ({"questions.0.kind": "yes_no", "questions.0.choices_en": "Yes"},
-         "Seule une question à réponse « choix » a des options : videz ce champ ou changez la "
-         "réponse attendue."),
+         "Seule une question à réponse «\u00a0choix\u00a0» a des options\u00a0: videz ce champ ou "
+         "changez la réponse attendue."),
     ],
 )  # fmt: skip
 def test_refused_english_options_are_named_and_kept(db, organiser, changes, message):
@@ -247,7 +247,7 @@ def test_cancelling_asks_then_tells_the_people_concerned(db, organiser, register
     assert sent == 2
     page = unescape(organiser.get(f"/manage/events/{registered}").text)
     assert "Événement annulé le" in page
-    assert "Modifier l'événement" not in page
+    assert "Modifier l’événement" not in page
 
 
 @pytest.mark.parametrize("role", ["comms", "door"])

@@ -96,6 +96,9 @@ def test_two_people_one_seat_waitlist_offer_and_acceptance(
         # the waitlist, as it says, since the one seat is B's.
         a.get(f"{base}/r/{token_a}")
         status_says(a, "Votre inscription est annulée.")
+        a.find_element(
+            By.XPATH, '//summary[normalize-space()="Finalement, je souhaite venir"]'
+        ).click()
         button(a, "M’inscrire sur la liste d’attente")
 
 
