@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from service.cli_context import Context, ConvierGroup, pass_ctx
+from service.events.logos import MAX_BYTES, remove_logo, set_logo
 from service.events.schemas import EventIn, describe_errors, event_spec
 from service.events.services import create_event, get_event, list_events
 from service.inputs import parse_json
@@ -80,3 +81,28 @@ def event_export(ctx: Context, event_id: int) -> None:
     with ctx.db.transaction(write=False) as session:
         spec = event_spec(get_event(session, event_id), ctx.settings.tz)
     click.echo(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), nl=False)
+
+
+@event_group.command("logo")
+@click.option("--event", "event_id", required=True, type=int, help="the event's id")
+@click.option("--file", "path", type=click.Path(path_type=Path),
+              help="a PNG, JPEG or WebP image, 200 KB at most")  # fmt: skip
+@click.option("--remove", is_flag=True, help="take the event's logo away")
+@pass_ctx
+def event_logo(ctx: Context, event_id: int, path: Path | None, remove: bool) -> None:
+    """Set the logo shown before the organiser's name on the event's pages, or remove it."""
+    if (path is not None) == remove:
+        raise click.UsageError("give either --file PATH or --remove")
+    if path is None:
+        with ctx.db.transaction() as session:
+            remove_logo(session, event_id, "cli")
+        click.echo(f"event {event_id}: logo removed")
+        return
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # enough to tell a file too large
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read the file ({exc.strerror})") from exc
+    with ctx.db.transaction() as session:
+        kind = set_logo(session, event_id, data, "cli").organiser_logo_type
+    click.echo(f"event {event_id}: logo set ({kind}, {len(data) // 1024} KB)")

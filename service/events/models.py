@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, enum_column, utcnow
@@ -82,6 +82,11 @@ class Event(Base):
     organiser_phone: Mapped[str] = mapped_column(String(50), default="")
     # "#rrggbb" of the organiser's pages and emails, readable with white; "": Convier's own.
     organiser_colour: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    # The organiser's logo (service.events.logos), read only by /brand/<id>/logo: deferred, so
+    # that neither the pages nor the events kept per process (shown.py) carry its bytes.
+    organiser_logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Its media type ("image/png"…); "": no logo. What the pages ask to know whether there is one.
+    organiser_logo_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # Raised whenever what invitees are shown changes (title, dates, venue, programme,
     # questions): it keys the page cache, and calendars' SEQUENCE.
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

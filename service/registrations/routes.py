@@ -16,6 +16,7 @@ from service.db import utcnow
 from service.errors import DomainError, Invalid
 from service.events.calendar import event_calendar
 from service.events.colours import darker
+from service.events.logos import event_logo
 from service.events.services import get_event
 from service.extensions import get_db, get_settings
 from service.registrations import services
@@ -314,6 +315,19 @@ def brand(event_id: int) -> Response:
     response = make_response(css)
     response.mimetype = "text/css"
     response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@public.get("/brand/<int:event_id>/logo")
+def brand_logo(event_id: int) -> Response:
+    """The organiser's logo for their event's pages (404 when none); asked for with the event's
+    content version, which a new logo raises, so it may be cached for long."""
+    with get_db().transaction(write=False) as session:
+        data, kind = event_logo(session, event_id)
+    response = make_response(data)
+    response.mimetype = kind
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"  # an image, never read as a page
     return response
 
 

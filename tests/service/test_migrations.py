@@ -13,7 +13,7 @@ from sqlalchemy.exc import SAWarning
 
 import service.models  # noqa: F401 - every table on Base.metadata
 from service.db import Base
-from service.events.models import Question
+from service.events.models import Event, Question
 from service.migrate import downgrade, upgrade
 
 STRUCTURE = {
@@ -61,3 +61,27 @@ def test_questions_stored_before_english_options_get_none(db, factory, settings)
     with db.transaction(write=False) as session:
         question = session.scalars(select(Question).where(Question.event_id == event_id)).one()
         assert (question.choices, question.choices_en) == (["Collectivité", "Réseau"], [])
+
+
+def _event_columns(db) -> set[str]:
+    with db.engine.connect() as connection:
+        return {column["name"] for column in inspect(connection).get_columns("event")}
+
+
+def test_events_stored_before_logos_have_none_and_keep_their_programme(db, factory, settings):
+    event_id = factory.event()
+    try:
+        downgrade(settings.database_url, "0023")
+        assert {"organiser_logo", "organiser_logo_type"}.isdisjoint(_event_columns(db))
+        upgrade(settings.database_url, "0024")
+    finally:
+        upgrade(settings.database_url)  # the session's database stays at the latest schema
+    with db.transaction(write=False) as session:
+        row = session.execute(
+            select(Event.organiser_logo, Event.organiser_logo_type).where(Event.id == event_id)
+        ).one()
+        assert tuple(row) == (None, "")
+        # Taking the columns away again kept what refers to the event (no table copied).
+        assert [item.title for item in session.get_one(Event, event_id).sessions] == [
+            "Introduction"
+        ]
