@@ -107,7 +107,7 @@ def test_a_refused_file_is_said_beside_it_and_the_rest_is_kept(db, organiser, lo
     assert page.status_code == 422
     text = unescape(page.text)
     assert f'<p class="error" id="logo-error">{MESSAGE}</p>' in text
-    assert f'<a href="#logo">Logo de l\'organisateur : {MESSAGE}</a>' in text
+    assert f'<a href="#logo">Logo de l’organisateur : {MESSAGE}</a>' in text
     assert 'aria-describedby="logo-error" aria-invalid="true"' in text
     assert 'value="Rencontre d\'été"' in text
     assert 'value="Le Labo de l\'ESS"' in text

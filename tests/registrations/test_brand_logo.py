@@ -68,7 +68,7 @@ def test_a_logo_without_a_name_is_named_by_the_organisers_address(db, factory, c
     _set(db, bare, PNG)
     match = LOGO.search(unescape(client.get(f"/r/{other.token}").text))
     assert match is not None
-    assert match.group(2) == "Logo de l'organisateur"
+    assert match.group(2) == "Logo de l’organisateur"
 
 
 def test_the_pages_policy_lets_the_logo_in(db, factory, client):

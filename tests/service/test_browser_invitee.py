@@ -189,11 +189,18 @@ def test_the_organiser_invites_and_the_tool_keeps_to_the_footer(
 ):
     from selenium.webdriver.common.by import By
 
+    from service.events.logos import set_logo
+    from tests.events.logo_images import PNG
+
     event_id = factory.event(organiser=LABO)
     (person,) = factory.invitees(event_id, 1)
+    with db.transaction() as session:
+        set_logo(session, event_id, PNG, "test")
     browser = open_browser("brand")
     for lang, width in VIEWS:
         look(browser, f"{base}/r/{person.token}", lang, width)
+        logo = browser.find_element(By.CSS_SELECTOR, "header.site img.logo")
+        assert browser.execute_script("return arguments[0].naturalWidth", logo) > 0  # it loaded
         header = browser.find_element(By.CSS_SELECTOR, "header.site").text
         assert header.startswith("Le Labo de l'ESS")
         assert "Convier" not in header
