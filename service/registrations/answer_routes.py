@@ -3,7 +3,7 @@ questions, while the seat (or the place in line) stays the person's."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from contacts.services import rename
@@ -13,7 +13,7 @@ from service.registrations.answers import CHANGEABLE, change_answers
 from service.registrations.errors import InvalidAnswers, WrongState
 from service.registrations.personal_link import PersonalLink, open_link
 from service.registrations.routes import (
-    lang_args,
+    link_page,
     offer_lapsed,
     personal_page,
     show_again,
@@ -24,15 +24,12 @@ answers = Blueprint("answers", __name__)
 
 
 def _answers_form(link: PersonalLink, token: str, errors: dict[str, str] | None = None) -> str:
-    return render_template(
+    return link_page(
         "public/answers.html",
-        event=link.event,
-        contact=link.invitee,
-        registration=link.registration,
-        token=token,
+        link,
+        token,
         errors=errors or {},
         form=request.form.to_dict() if errors else {},
-        lang_args=lang_args(),
     )
 
 

@@ -240,6 +240,20 @@ def _changes(step: Step, status: RegistrationStatus | None) -> bool:
     return after is not None and after != status
 
 
+def link_page(template: str, link: PersonalLink, token: str, **context: Any) -> str:
+    """A page of the personal link other than the link's own: the event, the person, their
+    registration, and what `context` adds."""
+    return render_template(
+        template,
+        event=link.event,
+        contact=link.invitee,
+        registration=link.registration,
+        token=token,
+        lang_args=lang_args(),
+        **context,
+    )
+
+
 def step_page(token: str, step: Step) -> BaseResponse | str:
     """The page asking for one step, its one button the step's POST; changes nothing."""
     with get_db().transaction(write=False) as session:
@@ -249,16 +263,13 @@ def step_page(token: str, step: Step) -> BaseResponse | str:
         expired = registration is not None and offer_lapsed(registration)
         if not _changes(step, status) or expired or link.event.cancelled_at is not None:
             return show_again(token)  # nothing to ask: their own page says where they stand
-    return render_template(
+    return link_page(
         "public/step.html",
+        link,
+        token,
         step=step.value,
-        event=link.event,
-        contact=link.invitee,
-        registration=registration,
         status=status.value if status else None,
         waitlist_rank=registration.waitlist_rank if registration else None,
-        token=token,
-        lang_args=lang_args(),
     )
 
 

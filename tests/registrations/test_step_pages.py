@@ -53,19 +53,23 @@ def test_cancelling_a_seat_is_asked_on_a_page_that_says_what_it_means(db, factor
     assert "Oui, quitter la liste d’attente" in waiting_page
 
 
-def test_the_decline_link_of_the_invitation_email_is_the_decline_page(db, factory, settings):
+def _email_links(db, settings, invitee, event_id: int, template: str) -> dict[str, str]:
+    """The personal values an email `template` to the invitee carries (its links)."""
     from service.db import utcnow
+    from service.registrations.models import Invitation
     from service.sending.compose import Claimed, personal_values
 
+    with db.transaction(write=False) as session:
+        invitation = session.get(Invitation, invitee.invitation_id)
+        row = Claimed(1, 0, utcnow(), template, "fr", event_id, None, {}, 1, invitee.email,
+                      "", "", invitation.public_id, 1)  # fmt: skip
+        return personal_values(settings, invitation.event, row)[0]
+
+
+def test_the_decline_link_of_the_invitation_email_is_the_decline_page(db, factory, settings):
     event_id = factory.event()
     (invitee,) = factory.invitees(event_id, 1)
-    with db.transaction(write=False) as session:
-        from service.registrations.models import Invitation
-
-        invitation = session.get(Invitation, invitee.invitation_id)
-        row = Claimed(1, 0, utcnow(), "invitation", "fr", event_id, None, {}, 1, invitee.email,
-                      "", "", invitation.public_id, 1)  # fmt: skip
-        values, _ = personal_values(settings, invitation.event, row)
+    values = _email_links(db, settings, invitee, event_id, "invitation")
     assert values["decline"] == f"{values['register']}/decline"
     assert statuses(db, event_id) == {}  # writing the link registered no one
 
@@ -96,16 +100,7 @@ def test_the_offered_seat_link_says_it_in_one_line_above_one_button(db, factory,
 
 
 def test_the_seat_offered_email_links_its_button_to_the_accept_page(db, factory, settings):
-    from service.db import utcnow
-    from service.sending.compose import Claimed, personal_values
-
     event_id = factory.event()
     (invitee,) = factory.invitees(event_id, 1)
-    with db.transaction(write=False) as session:
-        from service.registrations.models import Invitation
-
-        invitation = session.get(Invitation, invitee.invitation_id)
-        row = Claimed(1, 0, utcnow(), "seat_offered", "fr", event_id, None, {}, 1, invitee.email,
-                      "", "", invitation.public_id, 1)  # fmt: skip
-        values, _ = personal_values(settings, invitation.event, row)
+    values = _email_links(db, settings, invitee, event_id, "seat_offered")
     assert values["accept"] == f"{values['manage']}/accept"
